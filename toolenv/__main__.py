@@ -1,0 +1,5 @@
+"""``python -m toolenv``: see ``toolenv.cli``."""
+
+from toolenv.cli import main
+
+main()

@@ -1,0 +1,5 @@
+import sys
+
+from toolpast.cli import main
+
+sys.exit(main())

@@ -1,0 +1,100 @@
+"""Typed configs for every stage and for a whole run; the presets in `presets.py` are instances of these.
+
+Each field's description is its documentation: `toolpast run --help` prints them, and `--set a.b=value`
+overrides any of them with pydantic validation. A stage's artifact key is a hash of its config (see
+artifacts.py), so two runs that differ in any field never share an artifact by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolenv import RewardWeights
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TrainConfig(Strict):
+    """Optimisation settings shared by every training stage."""
+
+    steps: int = Field(40, ge=1, description="Optimizer steps.")
+    batch_size: int = Field(8, ge=1, description="Sequences per optimizer step (per device).")
+    learning_rate: float = Field(3e-5, gt=0, description="Peak learning rate (linear decay, no warm-up).")
+    max_length: int = Field(512, ge=16, description="Sequences are truncated to this many tokens.")
+    lora_rank: int = Field(0, ge=0, description="0 = full fine-tuning (the paper's setting); >0 trains LoRA adapters "
+                                                "of this rank and merges them, so the stage still outputs a full model.")
+    save_every: int = Field(10, ge=1, description="Checkpoint every N steps so a killed run resumes.")
+
+
+class WarmupConfig(TrainConfig):
+    """A short supervised warm-up on the action protocol, on categories that are neither source nor target.
+
+    Untrained small models never emit a parseable tool call, so RL sees zero reward everywhere (DESIGN.md 4).
+    The warm-up model is the shared base of every variant, so it favours no variant.
+    """
+
+    enabled: bool = Field(True, description="Run the warm-up; when false, the base model is the raw --model.")
+    categories: list[str] = Field(default_factory=lambda: ["data", "email", "jobs", "science"],
+                                  description="Categories whose oracle trajectories (closed-book) teach the protocol. "
+                                              "Must not include the source or target categories.")
+    tasks_per_category: int = Field(24, ge=1, description="Training tasks drawn per warm-up category.")
+
+
+class SFTConfig(TrainConfig):
+    """Knowledge SFT: the category's API documentation corpus only (no task trajectories)."""
+
+    repeats: int = Field(1, ge=1, description="Passes over the docs corpus in the dataset (steps still rule).")
+
+
+class RLConfig(TrainConfig):
+    """GRPO on the source categories' training tasks, with the environment's grader as reward."""
+
+    steps: int = Field(12, ge=1, description="GRPO optimizer steps.")
+    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
+    prompts_per_step: int = Field(2, ge=1, description="Distinct tasks per step; each gets num_generations rollouts.")
+    num_generations: int = Field(4, ge=2, description="Rollouts per task (the GRPO group size).")
+    temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
+    beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model).")
+    max_turns: int = Field(3, ge=1, description="Model turns per episode before it is cut off.")
+    max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn.")
+    train_tasks: int = Field(64, ge=1, description="Training tasks drawn per source category.")
+    reward: RewardWeights = Field(default_factory=RewardWeights,
+                                  description="toolenv's shaped-reward weights; success always scores 1.")
+    use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
+
+
+class EvalConfig(Strict):
+    """Zero-shot evaluation on the target category's held-out test tasks."""
+
+    tasks: int = Field(30, ge=1, description="Test tasks of the target category (the first N of its test split).")
+    backend: Literal["hf", "vllm", "openai"] = Field("hf", description="Rollout backend.")
+    batch_size: int = Field(16, ge=1, description="Episodes advanced together by the hf backend.")
+    max_turns: int = Field(4, ge=1, description="Model turns per episode.")
+    max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn (greedy).")
+    variants: list[Literal["base", "sft", "past", "open_book"]] = Field(
+        default_factory=lambda: ["base", "sft", "past", "open_book"],
+        description="base = the shared start model; sft = target docs SFT; past = sft + lambda * v; "
+                    "open_book = the base model with the target docs in its prompt (reference).")
+    openai_base_url: str | None = Field(None, description="Server URL for the openai backend.")
+
+
+class RunConfig(Strict):
+    """Everything `toolpast run` needs; a preset fills it and --set overrides any field."""
+
+    preset: str = Field("cpu", description="Name of the preset this config started from (recorded, not used).")
+    model: str = Field("smollm2-135m-instruct", description="Model spec: embedded name, local dir or hub id.")
+    dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="Training and eval dtype.")
+    suite: Literal["native"] = Field("native", description="Task suite (toolenv's native categories).")
+    source: list[str] = Field(default_factory=lambda: ["movies"], description="RL source categories.")
+    target: str = Field("finance", description="The RL-unseen target category.")
+    seed: int = Field(0, description="Seed of training, sampling and task generation.")
+    world_seed: int = Field(0, description="Seed of the simulated worlds and their task splits.")
+    lam: float = Field(1.0, description="Skill vector scale lambda (the paper uses 1).")
+    warmup: WarmupConfig = Field(default_factory=WarmupConfig)
+    sft: SFTConfig = Field(default_factory=SFTConfig, description="Knowledge SFT (source and target alike).")
+    rl: RLConfig = Field(default_factory=RLConfig)
+    eval: EvalConfig = Field(default_factory=EvalConfig)

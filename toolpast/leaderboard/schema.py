@@ -1,0 +1,77 @@
+"""The leaderboard JSON schema (versioned). `leaderboards/schema.json` is generated from these models.
+
+One entry = one (model variant, suite, category) evaluation, with enough provenance to rerun it exactly.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SCHEMA_VERSION = 1
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelIdentity(Record):
+    name: str = Field(description="The --model spec the run started from, e.g. smollm2-135m-instruct.")
+    weights_sha256: str = Field(description="sha256 over the evaluated model's safetensors files.")
+
+
+class Variant(Record):
+    name: Literal["base", "sft", "past", "open_book", "pre_injection", "sequential", "target_rl"] = Field(
+        description="base: shared start model; sft: target-docs SFT; past: sft + lambda * v; open_book: base with "
+                    "the target docs in the prompt (reference).")
+    lam: float | None = Field(None, description="lambda of the injected skill vector (past only).")
+    vector_id: str | None = Field(None, description="Artifact key of the skill vector (past only).")
+    source_categories: list[str] = Field(default_factory=list, description="Where the skill vector was learned.")
+
+
+class Metrics(Record):
+    success_rate: float = Field(ge=0, le=1)
+    n: int = Field(ge=0, description="Tasks evaluated.")
+    successes: int = Field(ge=0)
+    ci95_low: float = Field(ge=0, le=1, description="Wilson 95% interval, lower bound.")
+    ci95_high: float = Field(ge=0, le=1, description="Wilson 95% interval, upper bound.")
+    mean_steps: float | None = Field(None, description="Mean model turns per episode.")
+    mean_model_tokens: float | None = Field(None, description="Mean tokens the model generated per episode.")
+    error_observation_rate: float | None = Field(None, description="Share of steps answered with an error.")
+    finished_rate: float | None = Field(None, description="Share of episodes ended with give_answer.")
+    valid_call_rate: float | None = Field(None, description="Mean share of calls that executed without error.")
+    api_recall: float | None = Field(None, description="Mean share of the gold APIs that were called.")
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.successes > self.n or (self.n and abs(self.success_rate - self.successes / self.n) > 1e-9):
+            raise ValueError("success_rate must equal successes / n")
+        return self
+
+
+class Provenance(Record):
+    toolpast_version: str
+    git_commit: str | None
+    command: str = Field(description="The command line that produced the entry.")
+    preset: str
+    config_hash: str = Field(description="Hash of the full run config.")
+    seeds: dict[str, int]
+    backend: str
+    date: str = Field(description="ISO 8601 UTC time the evaluation finished.")
+    packages: dict[str, str] = Field(default_factory=dict)
+
+
+class Entry(Record):
+    model: ModelIdentity
+    variant: Variant
+    suite: str
+    category: str
+    book: Literal["closed", "open"]
+    metrics: Metrics
+    provenance: Provenance
+
+
+class Leaderboard(Record):
+    schema_version: int = Field(SCHEMA_VERSION, description="Bumped on any incompatible change.")
+    entries: list[Entry] = Field(default_factory=list)

@@ -1,0 +1,148 @@
+"""`toolpast run`: the PaST data flow of DESIGN.md section 3 as a short composition of cached stages.
+
+warm-up (shared base) -> SFT on source docs -> GRPO on source tasks -> v = rl - sft
+                      -> SFT on target docs -> inject lambda * v -> evaluate every variant zero-shot.
+Each stage is keyed by its config and by the exact builds of its inputs, so a rerun reuses what is done,
+`--force STAGE` rebuilds that stage (and so everything downstream of it), and a killed stage resumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from pathlib import Path
+
+import toolenv
+from toolpast import __version__
+from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, git_commit, package_versions
+from toolpast.config import RunConfig
+from toolpast.evaluate import evaluate
+from toolpast.io import atomic_write_text
+from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdentity, Provenance, Variant
+from toolpast.models import resolve_model
+from toolpast.models.identity import weights_sha256
+from toolpast.progress import console
+from toolpast.stages.data import knowledge_rows, rl_tasks, warmup_rows
+from toolpast.stages.rl import run_rl
+from toolpast.stages.sft import run_sft
+
+STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "eval")
+
+
+def build_id(artifact: Artifact) -> str:
+    """Identity of one build of a stage: reruns of the same key (after --force) get a new id."""
+    return f"{artifact.key}@{artifact.manifest.started_at}"
+
+
+def check_categories(cfg: RunConfig) -> None:
+    known = toolenv.list_categories()
+    for name in [*cfg.source, cfg.target, *(cfg.warmup.categories if cfg.warmup.enabled else [])]:
+        if name.lower() not in known:
+            raise ValueError(f"unknown category {name!r}; `toolpast categories` lists the {len(known)} valid ones")
+    if cfg.target in cfg.source:
+        raise ValueError(f"target {cfg.target!r} is also a source category: the target must stay RL-unseen")
+    if cfg.warmup.enabled:
+        clash = sorted(set(cfg.warmup.categories) & {cfg.target, *cfg.source})
+        if clash:
+            raise ValueError(f"warm-up categories {clash} overlap the source/target; override warmup.categories")
+
+
+class Runner:
+    """Runs stages through the artifact store, reporting for each whether it was reused and how long it took."""
+
+    def __init__(self, store: ArtifactStore, force: set[str]):
+        self.store, self.force, self.timings = store, force, {}
+
+    def stage(self, name: str, spec: dict, fn) -> Artifact:
+        started = time.time()
+        artifact, reused = self.store.run(name.split(":")[0], spec, fn, force=name.split(":")[0] in self.force)
+        elapsed = time.time() - started
+        self.timings[name] = {"reused": reused, "seconds": round(elapsed, 1), "key": artifact.key}
+        verb = "[green]reused[/]" if reused else f"[yellow]built[/] in {elapsed:.0f}s"
+        console.print(f"stage {name:<16} {verb}  {artifact.path}", soft_wrap=True)
+        return artifact
+
+
+def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | None = None,
+                 command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
+    check_categories(cfg)
+    unknown = set(force) - set(STAGES)
+    if unknown:
+        raise ValueError(f"--force takes stage names {list(STAGES)}, got {sorted(unknown)}")
+    runner = Runner(store or ArtifactStore(), set(force))
+    base_dir = resolve_model(cfg.model)
+    common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
+    start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
+
+    if cfg.warmup.enabled:
+        warm = runner.stage("warmup", {**common, "start": start_spec, "warmup": cfg.warmup.model_dump()},
+                            lambda w: run_sft(base_dir, warmup_rows(cfg), cfg.warmup, w, cfg.seed, cfg.dtype,
+                                              "warm-up (protocol)"))
+        base_model, base_ref = warm.path / "model", {"warmup": build_id(warm)}
+    else:
+        base_model, base_ref = base_dir, start_spec
+
+    def knowledge_sft(name: str, categories: list[str]) -> Artifact:
+        spec = {**common, "start": base_ref, "categories": categories, "sft": cfg.sft.model_dump()}
+        return runner.stage(name, spec, lambda w: run_sft(base_model, knowledge_rows(categories, cfg), cfg.sft, w,
+                                                          cfg.seed, cfg.dtype, f"SFT docs {'+'.join(categories)}"))
+
+    sft_source = knowledge_sft("sft_source", cfg.source)
+    rl = runner.stage("rl", {**common, "start": build_id(sft_source), "categories": cfg.source,
+                             "rl": cfg.rl.model_dump()},
+                      lambda w: run_rl(sft_source.path / "model", rl_tasks(cfg), cfg.rl, w, cfg.seed, cfg.dtype,
+                                       f"GRPO {'+'.join(cfg.source)}"))
+    vector = runner.stage("vector", {"rl": build_id(rl), "sft": build_id(sft_source)},
+                          lambda w: _extract(rl.path / "model", sft_source.path / "model", w))
+    sft_target = knowledge_sft("sft_target", [cfg.target])
+    past = runner.stage("inject", {"model": build_id(sft_target), "vector": build_id(vector), "lam": cfg.lam},
+                        lambda w: _inject(sft_target.path / "model", vector.path / "vector", cfg.lam, w))
+
+    variants = {"base": (base_model, base_ref, "closed"),
+                "sft": (sft_target.path / "model", build_id(sft_target), "closed"),
+                "past": (past.path / "model", build_id(past), "closed"),
+                "open_book": (base_model, base_ref, "open")}
+    tasks = toolenv.get_category(cfg.target, seed=cfg.world_seed).tasks("test", n=cfg.eval.tasks)
+    entries = []
+    for name in cfg.eval.variants:
+        model_dir, ref, book = variants[name]
+        result = runner.stage(f"eval:{name}", {**common, "model": ref, "category": cfg.target, "book": book,
+                                                "eval": cfg.eval.model_dump()},
+                              lambda w: evaluate(model_dir, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
+                                                 f"eval {name} on {cfg.target}"))
+        entries.append(_entry(cfg, name, model_dir, book, result, vector, command))
+    board = Leaderboard(entries=entries)
+    out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
+    atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
+    return board, out
+
+
+def _extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
+    from toolpast.vectors import extract_skill_vector
+
+    manifest = extract_skill_vector(rl_model, sft_model, workdir / "vector", overwrite=True)
+    return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors)}
+
+
+def _inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:
+    from toolpast.vectors import inject_skill_vector
+
+    report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True)
+    return {"surviving_fraction": report.surviving_fraction, "worst_tensor": report.worst_tensor,
+            "worst_surviving_fraction": report.worst_surviving_fraction, "lam": lam}
+
+
+def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifact, vector: Artifact,
+           command: str) -> Entry:
+    variant = Variant(name=name, lam=cfg.lam if name == "past" else None,
+                      vector_id=vector.key if name == "past" else None,
+                      source_categories=list(cfg.source) if name == "past" else [])
+    provenance = Provenance(
+        toolpast_version=__version__, git_commit=git_commit(), command=command, preset=cfg.preset,
+        config_hash=hashlib.sha256(canonical_json(cfg.model_dump()).encode()).hexdigest()[:16],
+        seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend,
+        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=package_versions())
+    return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
+                 suite=cfg.suite, category=cfg.target, book=book, metrics=Metrics(**result.outputs),
+                 provenance=provenance)

@@ -1,0 +1,53 @@
+"""Run many toolenv episodes at once, turn by turn, on any TokenGenerator; keep the token-level record RL needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from toolpast.rollout.chat_tokens import ChatTokens
+from toolpast.rollout.generator import TokenGenerator
+
+
+@dataclass
+class EpisodeRecord:
+    """One finished (or cut-off) episode: its prompt ids, and the completion with model/environment masks."""
+
+    episode: object
+    prompt_ids: list[int]
+    completion_ids: list[int] = field(default_factory=list)
+    completion_mask: list[int] = field(default_factory=list)  # 1 = sampled by the model, 0 = environment text
+    turns: int = 0
+
+    @property
+    def model_tokens(self) -> int:
+        return sum(self.completion_mask)
+
+
+def run_episodes(episodes: list, generator: TokenGenerator, chat: ChatTokens, max_turns: int,
+                 max_new_tokens: int, on_turn=None) -> list[EpisodeRecord]:
+    """Advance all live episodes together for up to max_turns model turns.
+
+    `on_turn(n_finished)` is called after each turn (progress reporting).
+    """
+    records = [EpisodeRecord(ep, chat.prompt_ids(ep.reset())) for ep in episodes]
+    for turn in range(max_turns):
+        live = [r for r in records if not r.episode.done]
+        if not live:
+            break
+        outputs = generator.generate([r.prompt_ids + r.completion_ids for r in live], max_new_tokens)
+        for record, new in zip(live, outputs):
+            sampled = list(new)
+            record.completion_ids += sampled
+            record.completion_mask += [1] * len(sampled)
+            if not sampled or sampled[-1] != chat.eos_id:  # cut off mid-turn: close the turn for the next one
+                record.completion_ids.append(chat.eos_id)
+                record.completion_mask.append(0)
+            record.turns += 1
+            record.episode.step(chat.turn_text(sampled))
+            if not record.episode.done and turn + 1 < max_turns:
+                obs = chat.observation_ids(record.episode.messages[-1]["content"])
+                record.completion_ids += obs
+                record.completion_mask += [0] * len(obs)
+        if on_turn is not None:
+            on_turn(sum(r.episode.done for r in records))
+    return records

@@ -1,0 +1,125 @@
+"""GRPO on source-category tasks with TRL's GRPOTrainer and a multi-turn rollout over toolenv episodes.
+
+TRL's `environment_factory` shows the tools' schemas to the model in its prompt, which would make RL
+open-book; PaST's setting is closed-book (API knowledge must come from the weights). So we plug our own
+multi-turn loop in as `rollout_func`: the closed-book ReAct episode runs turn by turn on the policy, the
+environment's observations are masked out of the loss (`env_mask`), and the grader's shaped reward comes
+back as an extra field that the reward function reads. Writes `model/`, `train_log.jsonl` (reward, success,
+lengths, KL when beta > 0 per step).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import toolenv
+from toolpast.config import RLConfig
+from toolpast.models import load_model, load_tokenizer
+from toolpast.progress import RichProgressCallback
+from toolpast.rollout.chat_tokens import ChatTokens
+from toolpast.rollout.episodes import run_episodes
+from toolpast.rollout.hf import HFGenerator
+from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
+                                      save_full_model)
+
+# rollout_func is experimental in TRL; pyproject pins trl exactly for that reason, so the warning adds nothing.
+os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+LOGGED = {"reward": "reward", "success": "rewards/env_success/mean", "tokens": "completions/mean_length",
+          "kl": "kl"}
+
+
+def _prompt_key(messages) -> str:
+    return json.dumps(messages, sort_keys=True)
+
+
+class EpisodeRollout:
+    """TRL `rollout_func`: one closed-book episode per prompt it is handed (TRL already repeats each prompt
+    num_generations times), returning token ids, the env mask and the grader's results."""
+
+    def __init__(self, tasks: list, tokenizer, cfg: RLConfig, seed: int):
+        self.cfg, self.tokenizer, self.seed = cfg, tokenizer, seed
+        self.chat = ChatTokens(tokenizer)
+        self.limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
+        self.weights = cfg.reward
+        self.task_by_prompt = {}
+        self.rows = []
+        for task in tasks:
+            prompt = toolenv.Episode(task, book="closed", limits=self.limits).reset()
+            self.task_by_prompt.setdefault(_prompt_key(prompt), task)
+            self.rows.append({"prompt": prompt, "task_id": task.id})
+
+    def _generator(self, trainer):
+        if getattr(trainer, "use_vllm", False):
+            from toolpast.rollout.vllm import VLLMGenerator
+
+            return VLLMGenerator(trainer.vllm_generation.llm, self.chat.eos_id, temperature=self.cfg.temperature)
+        return HFGenerator(trainer.model, self.tokenizer, batch_size=64, temperature=self.cfg.temperature)
+
+    def __call__(self, prompts: list, trainer) -> dict:
+        episodes = [toolenv.Episode(self.task_by_prompt[_prompt_key(p)], book="closed", limits=self.limits)
+                    for p in prompts]
+        records = run_episodes(episodes, self._generator(trainer), self.chat, self.cfg.max_turns,
+                               self.cfg.max_new_tokens)
+        grades = [r.episode.grade() for r in records]
+        return {
+            "prompt_ids": [r.prompt_ids for r in records],
+            "completion_ids": [r.completion_ids for r in records],
+            "logprobs": None,
+            "env_mask": [r.completion_mask for r in records],
+            "env_reward": [g.reward(self.weights) for g in grades],
+            "env_success": [float(g.success) for g in grades],
+        }
+
+
+def env_reward(completions, env_reward, **kwargs) -> list[float]:
+    """The grader's shaped reward, computed inside the rollout."""
+    return list(env_reward)
+
+
+def env_success(completions, env_success, **kwargs) -> list[float]:
+    """Task success (weight 0: logged as rewards/env_success/mean, not optimised directly)."""
+    return list(env_success)
+
+
+def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: int, dtype: str,
+           title: str = "rl") -> dict:
+    from datasets import Dataset
+    from transformers import PrinterCallback
+    from trl import GRPOConfig, GRPOTrainer
+
+    tokenizer = load_tokenizer(start_model)
+    model = load_model(start_model, dtype=dtype)
+    rollout = EpisodeRollout(tasks, tokenizer, cfg, seed)
+    checkpoints = workdir / "checkpoints"
+    group = cfg.prompts_per_step * cfg.num_generations
+    args = GRPOConfig(
+        **common_trainer_args(cfg, checkpoints, seed, dtype),
+        per_device_train_batch_size=group, num_generations=cfg.num_generations, steps_per_generation=1,
+        num_iterations=1, max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256),
+        temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards="group",
+        mask_truncated_completions=False, reward_weights=[1.0, 0.0], shuffle_dataset=True,
+        remove_unused_columns=False, log_completions=False, disable_dropout=True,
+        use_vllm=cfg.use_vllm, vllm_mode="colocate", vllm_importance_sampling_correction=False,
+    )
+    log_path = workdir / "train_log.jsonl"
+    trainer = GRPOTrainer(model=model, reward_funcs=[env_reward, env_success], args=args,
+                          train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
+                          peft_config=lora_config(cfg), rollout_func=rollout,
+                          callbacks=[RichProgressCallback(title, log_path, keys=LOGGED)])
+    trainer.remove_callback(PrinterCallback)
+    resume = latest_checkpoint(checkpoints)
+    trainer.train(resume_from_checkpoint=resume)
+    save_full_model(trainer.model, tokenizer, workdir / "model")
+    drop_checkpoints(checkpoints)
+    by_step = {}  # a resumed run re-logs the steps after its last checkpoint: keep the newest row per step
+    for line in log_path.read_text().splitlines():
+        row = json.loads(line)
+        if "reward" in row:
+            by_step[row["step"]] = row
+    curve = [by_step[s] for s in sorted(by_step)]
+    resumed_from = int(resume.rsplit("-", 1)[1]) if resume else 0
+    return {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": resumed_from,
+            "reward_curve": [round(row["reward"], 4) for row in curve],
+            "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in curve]}

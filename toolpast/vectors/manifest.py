@@ -1,0 +1,159 @@
+"""What a skill-vector directory contains and where it came from (`manifest.json`).
+
+A vector is only meaningful relative to the architecture it was taken from, so the manifest pins the base
+model's identity (type, architecture, sizes), the content hashes of the models it was computed from, and
+per-tensor norms (useful to see where RL moved the weights, and to sanity-check injection).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolpast.vectors.atomic import atomic_write_text
+
+MANIFEST_NAME = "manifest.json"
+VECTOR_INDEX = "vector.safetensors.index.json"
+VECTOR_STEM = "vector"
+
+VectorDtype = Literal["float32", "bfloat16", "float16"]
+IDENTITY_FIELDS = (
+    "model_type",
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "num_key_value_heads",
+    "vocab_size",
+)
+
+
+def toolpast_version() -> str:
+    try:
+        from toolpast import __version__
+
+        return str(__version__)
+    except ImportError:  # pragma: no cover
+        return "unknown"
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class BaseModelIdentity(BaseModel):
+    """The architecture a vector belongs to, from the model's config.json."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_or_path: str | None = None
+    model_type: str | None = None
+    architectures: list[str] = Field(default_factory=list)
+    hidden_size: int | None = None
+    intermediate_size: int | None = None
+    num_hidden_layers: int | None = None
+    num_attention_heads: int | None = None
+    num_key_value_heads: int | None = None
+    vocab_size: int | None = None
+    tie_word_embeddings: bool | None = None
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> BaseModelIdentity:
+        nested = config.get("text_config")
+        text: dict[str, Any] = nested if isinstance(nested, dict) else {}
+
+        def pick(key: str) -> Any:
+            return config.get(key, text.get(key))
+
+        return cls(
+            name_or_path=config.get("_name_or_path") or None,
+            model_type=config.get("model_type"),
+            architectures=list(config.get("architectures") or []),
+            **{k: pick(k) for k in IDENTITY_FIELDS if k != "model_type"},
+            tie_word_embeddings=pick("tie_word_embeddings"),
+        )
+
+    def differences(self, other: BaseModelIdentity) -> list[str]:
+        """Identity fields both sides know and disagree on, as 'field: a != b'."""
+        out = []
+        for k in (*IDENTITY_FIELDS, "architectures"):
+            a, b = getattr(self, k), getattr(other, k)
+            if a not in (None, []) and b not in (None, []) and a != b:
+                out.append(f"{k}: {a!r} != {b!r}")
+        return out
+
+
+class SourceModel(BaseModel):
+    """One input of the extraction: where it was and what its weights hash to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    weights_sha256: str | None = None  # None when hashing was skipped
+    dtypes: list[str] = Field(default_factory=list)  # safetensors dtype codes present, e.g. ["BF16"]
+
+
+class TensorEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    shape: list[int]
+    l2_norm: float
+
+
+class LoraInfo(BaseModel):
+    """The adapter a LoRA-derived vector was materialised from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    r: int
+    lora_alpha: float
+    use_rslora: bool = False
+    fan_in_fan_out: bool = False
+    target_modules: list[str] | str | None = None
+    rank_pattern: dict[str, int] = Field(default_factory=dict)
+    alpha_pattern: dict[str, float] = Field(default_factory=dict)
+    scaling: dict[str, float] = Field(default_factory=dict)  # per target tensor
+    ignored_tensors: list[str] = Field(default_factory=list)  # frozen base-layer copies peft saved alongside
+
+
+class VectorManifest(BaseModel):
+    """`manifest.json` of a skill-vector dir: v = theta_rl - theta_sft, stored as safetensors shards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["toolpast.skill_vector"] = "toolpast.skill_vector"
+    format_version: int = 1
+    kind: Literal["full_diff", "lora"]
+    base_model: BaseModelIdentity
+    rl: SourceModel
+    sft: SourceModel | None = None  # None for a LoRA materialised without its base model
+    dtype: VectorDtype
+    tensors: dict[str, TensorEntry]
+    tied: dict[str, str] = Field(default_factory=dict)  # alias -> stored tensor it shares storage with
+    skipped: list[str] = Field(default_factory=list)  # non-float tensors (equal in rl and sft), not in the vector
+    total_l2_norm: float
+    num_parameters: int
+    shard_files: list[str]
+    lora: LoraInfo | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    toolpast_version: str = Field(default_factory=toolpast_version)
+
+    @property
+    def tensor_names(self) -> list[str]:
+        return list(self.tensors)
+
+    def write(self, directory: str | Path) -> Path:
+        path = Path(directory) / MANIFEST_NAME
+        atomic_write_text(path, self.model_dump_json(indent=2) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, directory: str | Path) -> VectorManifest:
+        path = Path(directory) / MANIFEST_NAME
+        if not path.is_file():
+            raise FileNotFoundError(f"{directory} is not a skill-vector dir (no {MANIFEST_NAME})")
+        return cls.model_validate(json.loads(path.read_text()))

@@ -1,0 +1,215 @@
+"""Streaming, sharded safetensors writer: holds one tensor at a time, never a whole shard.
+
+A safetensors file is an 8-byte header length, a JSON header with every tensor's dtype, shape and byte range,
+then the raw bytes. Every output of this module (vector = rl - sft, theta = model + lam * v, a LoRA's B @ A)
+has names, shapes and dtypes known from the input headers before any arithmetic, so the shard layout and each
+shard's header are planned up front and each tensor's bytes are appended as soon as it is computed. Peak memory
+is the current tensor, not a shard (`safetensors.torch.save_file` would need the whole shard twice: the
+tensors plus their serialized bytes). Shards are named and indexed the HF way so `from_pretrained` loads them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from toolpast.vectors.atomic import AtomicFile, atomic_write_text
+from toolpast.vectors.checkpoint import TORCH_TO_ST
+from toolpast.vectors.meter import ResidencyMeter
+
+DEFAULT_SHARD_MAX_BYTES = 5 * 10**9  # HF's classic max_shard_size="5GB"
+
+
+@dataclass(frozen=True)
+class PlannedTensor:
+    name: str
+    dtype: torch.dtype
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int:
+        n = torch.empty((), dtype=self.dtype).element_size()
+        for d in self.shape:
+            n *= d
+        return n
+
+
+@dataclass(frozen=True)
+class ShardLayout:
+    """Which tensors go to which file, in write order."""
+
+    files: list[str]
+    shards: list[list[PlannedTensor]]
+    index_name: str | None  # None: a single file, no index
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(t.nbytes for s in self.shards for t in s)
+
+
+def plan_shards(
+    tensors: Sequence[PlannedTensor],
+    max_bytes: int,
+    *,
+    stem: str,
+    index_name: str,
+    single_name: str | None = None,
+) -> ShardLayout:
+    """Greedy HF-style sharding: start a new shard when the next tensor would push this one past `max_bytes`.
+
+    A tensor larger than `max_bytes` gets a shard of its own. With one shard and a `single_name`, the file is
+    `single_name` and no index is written (HF's unsharded layout); otherwise `<stem>-0000i-of-0000n.safetensors`
+    plus `index_name`.
+    """
+    if max_bytes <= 0:
+        raise ValueError(f"shard_max_bytes must be positive, got {max_bytes}")
+    names = [t.name for t in tensors]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate tensor names in shard plan")
+    shards: list[list[PlannedTensor]] = [[]]
+    size = 0
+    for t in tensors:
+        if shards[-1] and size + t.nbytes > max_bytes:
+            shards.append([])
+            size = 0
+        shards[-1].append(t)
+        size += t.nbytes
+    if not shards[-1]:
+        shards.pop()
+    if len(shards) <= 1 and single_name is not None:
+        return ShardLayout([single_name], shards or [[]], None)
+    n = max(len(shards), 1)
+    files = [f"{stem}-{i + 1:05d}-of-{n:05d}.safetensors" for i in range(n)]
+    return ShardLayout(files, shards or [[]], index_name)
+
+
+def _header_bytes(shard: list[PlannedTensor], metadata: dict[str, str]) -> bytes:
+    header: dict[str, Any] = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    offset = 0
+    for t in shard:
+        if t.dtype not in TORCH_TO_ST:
+            raise ValueError(f"cannot write tensor {t.name!r} of dtype {t.dtype} to safetensors")
+        header[t.name] = {
+            "dtype": TORCH_TO_ST[t.dtype],
+            "shape": list(t.shape),
+            "data_offsets": [offset, offset + t.nbytes],
+        }
+        offset += t.nbytes
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    raw += b" " * (-len(raw) % 8)  # data section 8-byte aligned, as the reference writer does
+    return len(raw).to_bytes(8, "little") + raw
+
+
+class ShardedSafetensorsWriter:
+    """Writes the tensors of a `ShardLayout`, strictly in plan order, one at a time.
+
+    Each shard file is written atomically (temp name, then rename) when its last tensor arrives; the index is
+    written by `close`. `write` checks every tensor's dtype and shape against the plan, so a bug cannot
+    silently produce a file whose header lies.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        layout: ShardLayout,
+        *,
+        metadata: dict[str, str] | None = None,
+        index_metadata: dict[str, Any] | None = None,
+        meter: ResidencyMeter | None = None,
+    ) -> None:
+        if sys.byteorder != "little":  # pragma: no cover
+            raise RuntimeError("safetensors is little-endian; this writer copies raw host bytes")
+        self.directory = Path(directory)
+        self.layout = layout
+        self.metadata = {"format": "pt", **(metadata or {})}
+        self.index_metadata = index_metadata or {}
+        self.meter = meter
+        self.peak_held_bytes = 0  # largest tensor this writer had to hold (it holds one at a time)
+        self.shards_written: list[str] = []
+        self._order = [(i, t) for i, s in enumerate(layout.shards) for t in s]
+        self._pos = 0
+        self._shard: AtomicFile | None = None  # the shard file being written
+        self._shard_idx = -1
+        self._closed = False
+
+    @property
+    def remaining(self) -> list[str]:
+        return [t.name for _, t in self._order[self._pos :]]
+
+    def write(self, name: str, tensor: torch.Tensor) -> None:
+        if self._pos >= len(self._order):
+            raise ValueError(f"tensor {name!r} is not in the shard plan (all planned tensors already written)")
+        shard_idx, planned = self._order[self._pos]
+        if name != planned.name:
+            raise ValueError(f"expected tensor {planned.name!r} next, got {name!r}")
+        if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
+            raise ValueError(
+                f"tensor {name!r}: planned {planned.dtype} {list(planned.shape)}, got {tensor.dtype} {list(tensor.shape)}"
+            )
+        if self.meter is not None:
+            self.meter.track(tensor)
+        self.peak_held_bytes = max(self.peak_held_bytes, planned.nbytes)
+        if self._shard is None:
+            self._start_shard(shard_idx)
+        assert self._shard is not None
+        t = tensor.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if planned.nbytes:
+            self._shard.file.write(t.contiguous().reshape(-1).view(torch.uint8).numpy().data)  # no copy
+        del t
+        self._pos += 1
+        if self._pos == len(self._order) or self._order[self._pos][0] != shard_idx:
+            self._finish_shard()
+
+    def _start_shard(self, shard_idx: int) -> None:
+        self._shard = AtomicFile(self.directory / self.layout.files[shard_idx], "wb")
+        self._shard_idx = shard_idx
+        self._shard.file.write(_header_bytes(self.layout.shards[shard_idx], self.metadata))
+
+    def _finish_shard(self) -> None:
+        """Fsync and rename the current shard into place."""
+        shard, self._shard = self._shard, None
+        assert shard is not None
+        shard.commit()
+        self.shards_written.append(self.layout.files[self._shard_idx])
+
+    def abort(self) -> None:
+        """Drop the shard being written (its temp file is deleted)."""
+        shard, self._shard = self._shard, None
+        if shard is not None:
+            shard.discard()
+
+    def close(self) -> dict[str, str]:
+        """Check every planned tensor was written, write the index (if sharded); return the weight map."""
+        if self._pos != len(self._order):
+            raise ValueError(
+                f"{len(self._order) - self._pos} planned tensors never written, first {self.remaining[0]!r}"
+            )
+        if not self._order and not self._closed:  # an empty plan still yields one (empty) file
+            self._start_shard(0)
+            self._finish_shard()
+        self._closed = True
+        weight_map = {t.name: self.layout.files[i] for i, t in self._order}
+        if self.layout.index_name is not None:
+            index = {
+                "metadata": {**self.index_metadata, "total_size": self.layout.total_bytes},
+                "weight_map": weight_map,
+            }
+            atomic_write_text(self.directory / self.layout.index_name, json.dumps(index, indent=2) + "\n")
+        return weight_map
+
+    def __enter__(self) -> ShardedSafetensorsWriter:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self.abort()
