@@ -15,7 +15,7 @@ from pathlib import Path
 
 import toolenv
 from toolpast import __version__
-from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, git_commit, package_versions
+from toolpast.artifacts import Artifact, ArtifactStore, canonical_json
 from toolpast.config import RunConfig
 from toolpast.evaluate import evaluate
 from toolpast.io import atomic_write_text
@@ -138,11 +138,14 @@ def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifa
     variant = Variant(name=name, lam=cfg.lam if name == "past" else None,
                       vector_id=vector.key if name == "past" else None,
                       source_categories=list(cfg.source) if name == "past" else [])
+    # The evaluation's own manifest says which code and packages produced the numbers (it may be a reused build).
+    made = result.manifest
+    finished = dt.datetime.fromisoformat(made.started_at) + dt.timedelta(seconds=made.wall_time_s)
     provenance = Provenance(
-        toolpast_version=__version__, git_commit=git_commit(), command=command, preset=cfg.preset,
-        config_hash=hashlib.sha256(canonical_json(cfg.model_dump()).encode()).hexdigest()[:16],
+        toolpast_version=made.packages.get("toolpast", __version__), git_commit=made.git_commit, command=command,
+        preset=cfg.preset, config_hash=hashlib.sha256(canonical_json(cfg.model_dump()).encode()).hexdigest()[:16],
         seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend,
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=package_versions())
+        date=finished.isoformat(timespec="seconds"), packages=made.packages)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
                  suite=cfg.suite, category=cfg.target, book=book, metrics=Metrics(**result.outputs),
                  provenance=provenance)

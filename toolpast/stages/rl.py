@@ -5,13 +5,14 @@ open-book; PaST's setting is closed-book (API knowledge must come from the weigh
 multi-turn loop in as `rollout_func`: the closed-book ReAct episode runs turn by turn on the policy, the
 environment's observations are masked out of the loss (`env_mask`), and the grader's shaped reward comes
 back as an extra field that the reward function reads. Writes `model/`, `train_log.jsonl` (reward, success,
-lengths, KL when beta > 0 per step).
+lengths, KL when beta > 0 per step) and `rollouts.jsonl` (every episode's actions, reward and success).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import toolenv
@@ -38,8 +39,8 @@ class EpisodeRollout:
     """TRL `rollout_func`: one closed-book episode per prompt it is handed (TRL already repeats each prompt
     num_generations times), returning token ids, the env mask and the grader's results."""
 
-    def __init__(self, tasks: list, tokenizer, cfg: RLConfig, seed: int):
-        self.cfg, self.tokenizer, self.seed = cfg, tokenizer, seed
+    def __init__(self, tasks: list, tokenizer, cfg: RLConfig, seed: int, log_path: Path | None = None):
+        self.cfg, self.tokenizer, self.seed, self.log_path = cfg, tokenizer, seed, log_path
         self.chat = ChatTokens(tokenizer)
         self.limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
         self.weights = cfg.reward
@@ -50,19 +51,33 @@ class EpisodeRollout:
             self.task_by_prompt.setdefault(_prompt_key(prompt), task)
             self.rows.append({"prompt": prompt, "task_id": task.id})
 
+    @contextmanager
     def _generator(self, trainer):
+        """vLLM when TRL owns an engine (weights synced by TRL), else HF generate on the unwrapped policy
+        (gathers ZeRO-3 shards under DeepSpeed)."""
         if getattr(trainer, "use_vllm", False):
             from toolpast.rollout.vllm import VLLMGenerator
 
-            return VLLMGenerator(trainer.vllm_generation.llm, self.chat.eos_id, temperature=self.cfg.temperature)
-        return HFGenerator(trainer.model, self.tokenizer, batch_size=64, temperature=self.cfg.temperature)
+            yield VLLMGenerator(trainer.vllm_generation.llm, self.chat.eos_id, temperature=self.cfg.temperature)
+            return
+        from trl.models.utils import unwrap_model_for_generation
+
+        with unwrap_model_for_generation(trainer.model_wrapped, trainer.accelerator) as policy:
+            yield HFGenerator(policy, self.tokenizer, batch_size=64, temperature=self.cfg.temperature)
 
     def __call__(self, prompts: list, trainer) -> dict:
         episodes = [toolenv.Episode(self.task_by_prompt[_prompt_key(p)], book="closed", limits=self.limits)
                     for p in prompts]
-        records = run_episodes(episodes, self._generator(trainer), self.chat, self.cfg.max_turns,
-                               self.cfg.max_new_tokens)
+        with self._generator(trainer) as generator:
+            records = run_episodes(episodes, generator, self.chat, self.cfg.max_turns, self.cfg.max_new_tokens)
         grades = [r.episode.grade() for r in records]
+        if self.log_path is not None:  # every rollout, for reading what the policy actually does
+            with open(self.log_path, "a", encoding="utf-8") as handle:
+                for record, grade in zip(records, grades):
+                    handle.write(json.dumps({
+                        "step": trainer.state.global_step, "task_id": record.episode.task.id,
+                        "reward": grade.reward(self.weights), "success": grade.success,
+                        "turns": [s.action for s in record.episode.trajectory.steps]}) + "\n")
         return {
             "prompt_ids": [r.prompt_ids for r in records],
             "completion_ids": [r.completion_ids for r in records],
@@ -91,7 +106,7 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
 
     tokenizer = load_tokenizer(start_model)
     model = load_model(start_model, dtype=dtype)
-    rollout = EpisodeRollout(tasks, tokenizer, cfg, seed)
+    rollout = EpisodeRollout(tasks, tokenizer, cfg, seed, log_path=workdir / "rollouts.jsonl")
     checkpoints = workdir / "checkpoints"
     group = cfg.prompts_per_step * cfg.num_generations
     args = GRPOConfig(

@@ -6,12 +6,17 @@ TRL's defaults move between versions (DESIGN.md 4), so every option that matters
 from __future__ import annotations
 
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from toolpast.config import TrainConfig
+
+
+# TRL passes the old name to transformers itself; nothing for a toolpast user to act on.
+warnings.filterwarnings("ignore", message=r"`(is_)?gradient_checkpointing\w*` is deprecated")
 
 
 def device_kind() -> str:
