@@ -32,9 +32,17 @@ Grading
     strings normalised) and, for act tasks, a final world equal to the gold world. Partial
     components (format, valid calls, API recall, fact recall, world) feed ``Grade.reward``.
 
+Suites
+    ``get_category(name, seed, suite=..., **options)`` and ``list_categories(suite=...)``
+    switch the data source (``toolenv.suites``): ``native`` (the generated categories above,
+    the default) or ``stabletoolbench`` (``toolenv.toolbench``: the real ToolBench queries
+    with their API docs, a deterministic API simulator, the solvable-path grader and a
+    StableToolBench-compatible server). Categories of every suite share one interface and
+    their tasks run in the same ``Episode``; a task's ``source`` names its suite.
+
 Also: ``knowledge_corpus()`` (SFT text about the API surface only), ``oracle_actions`` /
 ``oracle_conversation`` (gold paths), ``toolenv.trl_env.ToolEnvironment`` (TRL GRPOTrainer
-``environment_factory`` adapter) and the CLI ``python -m toolenv {list,show,play,bench}``.
+``environment_factory`` adapter) and the CLI ``python -m toolenv {list,show,play,bench,toolbench}``.
 """
 
 from toolenv.category import Category, get_category, get_task, list_categories
@@ -42,10 +50,10 @@ from toolenv.docs import ApiDoc, ParamDoc
 from toolenv.episode import Episode
 from toolenv.grading import Grade, RewardWeights
 from toolenv.oracle import oracle_actions, oracle_conversation
-from toolenv.records import EpisodeLimits, Observation, Task, ToolCall, Trajectory, TrajectoryStep
+from toolenv.records import EpisodeLimits, Observation, Task, TaskSource, ToolCall, Trajectory, TrajectoryStep
 
 __all__ = [
     "ApiDoc", "Category", "Episode", "EpisodeLimits", "Grade", "Observation", "ParamDoc", "RewardWeights",
-    "Task", "ToolCall", "Trajectory", "TrajectoryStep", "get_category", "get_task", "list_categories",
+    "Task", "TaskSource", "ToolCall", "Trajectory", "TrajectoryStep", "get_category", "get_task", "list_categories",
     "oracle_actions", "oracle_conversation",
 ]

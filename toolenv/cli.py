@@ -1,4 +1,4 @@
-"""Command line: ``python -m toolenv {list,show,play,bench}`` (stdlib only)."""
+"""Command line: ``python -m toolenv {list,show,play,bench,toolbench}`` (stdlib only)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from toolenv.bench import pin_to_one_core, run_bench
 from toolenv.category import get_category, list_categories
 from toolenv.episode import Episode
 from toolenv.records import EpisodeLimits
+from toolenv.toolbench.cli import add_toolbench_parser
 
 __all__ = ["main"]
 
@@ -105,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--no-pin", action="store_true", help="do not pin to one CPU")
     s.set_defaults(run=_bench)
+    add_toolbench_parser(sub)
     return p
 
 

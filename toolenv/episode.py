@@ -4,13 +4,18 @@
 tuples; pydantic records (``Trajectory``, ``Grade``) are built only when asked for. Every
 failure mode (oversized text, unparsable action, unknown API, bad arguments, unknown id)
 becomes an error observation; nothing raises out of ``step``. Each episode runs on its
-own copy-on-write world state, so mutations never leak between episodes.
+own copy-on-write world state, so mutations never leak between episodes. Tasks of other
+suites (``Task.source``, e.g. real ToolBench queries) run on their suite's backend: its
+functions, its open-book docs, no world, and its grader.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
 
 from toolenv.answers import fact_recall
 from toolenv.category import docs_of, functions_of, resolve_slug, world_of
@@ -21,7 +26,8 @@ from toolenv.params import ArgError
 from toolenv.parsing import parse_action
 from toolenv.prompts import system_prompt
 from toolenv.records import Book, EpisodeLimits, Observation, StepStatus, Task, ToolCall, Trajectory, TrajectoryStep
-from toolenv.world import WorldState
+from toolenv.suites import suite_module
+from toolenv.world import World, WorldState
 
 __all__ = ["Episode"]
 
@@ -45,17 +51,26 @@ class Episode:
         self.task = task
         self.book: Book = book
         self.limits = limits or EpisodeLimits()
-        slug = resolve_slug(task.category)
-        self._slug = slug
-        self._functions = functions_of(slug)
-        self._world = world_of(slug, task.seed, task.split)
+        self._world: World | None = None
+        self._grader: Callable[[Task, Trajectory], Grade] | None = None
+        self._functions: Mapping[str, Any]
+        if task.source is None:
+            slug = resolve_slug(task.category)
+            self._functions = functions_of(slug)
+            self._world = world_of(slug, task.seed, task.split)
+            self._fresh_state: Callable[[], Any] = self._world.state
+            self._docs: Callable[[], str] = partial(docs_of, slug)
+        else:
+            backend = suite_module(task.source.suite).task_backend(task)
+            self._functions, self._fresh_state, self._docs = backend.functions, backend.state, backend.docs
+            self._grader = backend.grade
         self._max_steps = self.limits.max_steps
         self._max_chars = self.limits.max_action_chars
         self._max_obs = self.limits.max_observation_chars
         self._begin()
 
     def _begin(self) -> None:
-        self.state: WorldState = self._world.state()
+        self.state: WorldState | None = self._fresh_state()
         self._steps: list[tuple[str, str | None, object, str, bool, StepStatus]] = []
         self._answer: str | None = None
         self._gave_up = False
@@ -67,7 +82,7 @@ class Episode:
         return self.prompt()
 
     def prompt(self) -> list[dict[str, str]]:
-        docs = docs_of(self._slug) if self.book == "open" else ""
+        docs = self._docs() if self.book == "open" else ""
         return [{"role": "system", "content": system_prompt(self.book, docs)},
                 {"role": "user", "content": self.task.query}]
 
@@ -162,7 +177,9 @@ class Episode:
                           finished=self._answer is not None, gave_up=self._gave_up, done=self.done)
 
     def gold_state(self) -> WorldState:
-        """The world after the gold path, on a fresh copy."""
+        """The world after the gold path, on a fresh copy (native tasks only: others have no world)."""
+        if self._world is None:
+            raise TypeError(f"task {self.task.id!r} has no world state")
         state = self._world.state()
         for c in self.task.gold_calls:
             fn = self._functions[c.name]
@@ -171,6 +188,8 @@ class Episode:
 
     def grade(self) -> Grade:
         """Score the episode from its state (valid at any time; final once done)."""
+        if self._grader is not None:
+            return self._grader(self.task, self.trajectory)
         steps = self._steps
         n = len(steps)
         statuses = [s[5] for s in steps]
@@ -178,7 +197,7 @@ class Episode:
         gold = self.task.gold_apis
         finished = self._answer is not None
         recall = fact_recall(self.task.gold_facts, self._answer) if finished else 0.0
-        world = self.state.same_as(self.gold_state()) if self.task.mutates else None
+        world = self.state.same_as(self.gold_state()) if self.task.mutates and self.state is not None else None
         answer_ok = finished and recall == 1.0
         return Grade(
             success=answer_ok and world is not False, finished=finished, gave_up=self._gave_up,

@@ -12,12 +12,15 @@ import json
 from toolenv.category import functions_of, resolve_slug
 from toolenv.episode import Episode
 from toolenv.records import Book, EpisodeLimits, Task
+from toolenv.suites import suite_module
 
 __all__ = ["oracle_actions", "oracle_conversation"]
 
 
 def oracle_actions(task: Task) -> list[str]:
-    """Thought/Action/Action Input texts for each gold call, then the Finish."""
+    """Thought/Action/Action Input texts for each gold call, then the Finish (any suite)."""
+    if task.source is not None:
+        return suite_module(task.source.suite).oracle_actions(task)
     fns = functions_of(resolve_slug(task.category))
     out = [
         f"Thought: {fns[c.name].thought(c.arguments)}\nAction: {c.name}\nAction Input: {json.dumps(c.arguments)}"
@@ -29,9 +32,14 @@ def oracle_actions(task: Task) -> list[str]:
 
 
 def oracle_conversation(task: Task, book: Book = "closed", limits: EpisodeLimits | None = None) -> list[dict[str, str]]:
-    """The full chat of an oracle episode: prompt, actions and real observations."""
+    """The full chat of an oracle episode: prompt, actions and real observations.
+
+    Without ``limits`` the step budget is the default or the oracle's length, whichever is larger.
+    """
+    actions = oracle_actions(task)
+    limits = limits or EpisodeLimits(max_steps=max(EpisodeLimits().max_steps, len(actions)))
     ep = Episode(task, book=book, limits=limits)
     ep.reset()
-    for action in oracle_actions(task):
+    for action in actions:
         ep.step(action)
     return ep.messages

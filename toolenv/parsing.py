@@ -15,7 +15,8 @@ import re
 __all__ = ["Action", "parse_action", "loads_lenient", "FINISH"]
 
 FINISH = "Finish"
-_ACTION = re.compile(r"^[ \t>*#_-]*action[ \t*_]*:[ \t*_]*(.*)$", re.I | re.M)
+# After the colon only markdown closers are skipped, not bare underscores: ToolBench names may start with "_".
+_ACTION = re.compile(r"^[ \t>*#_-]*action[ \t*_]*:[ \t]*(?:\*+|__|_(?=[ \t]))?[ \t]*(.*)$", re.I | re.M)
 _INPUT = re.compile(r"^[ \t>*#_-]*action[ \t_]*input[ \t*_]*:[ \t*_]*", re.I | re.M)
 _INPUT_END = re.compile(r"^[ \t>*#_-]*(observation|thought|action)[ \t*_]*:", re.I | re.M)
 _TAG = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.S)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
-    "Split", "TaskKind", "Book", "ToolCall", "Task", "EpisodeLimits", "Observation",
+    "Split", "TaskKind", "Book", "ToolCall", "TaskSource", "Task", "EpisodeLimits", "Observation",
     "StepStatus", "TrajectoryStep", "Trajectory",
 ]
 
@@ -32,6 +32,17 @@ class ToolCall(BaseModel):
     arguments: dict[str, Any]
 
 
+class TaskSource(BaseModel):
+    """Where a task of another suite (e.g. real ToolBench queries) comes from: enough to rebuild its
+    simulator in any process. Native tasks have none."""
+
+    model_config = ConfigDict(frozen=True)
+
+    suite: str = Field(description="Suite name, e.g. 'stabletoolbench'.")
+    options: dict[str, Any] = Field(description="The suite's options (data folder, response mode, ...).")
+    key: str = Field(description="The query's key in the suite's data, e.g. 'G1_instruction/87064'.")
+
+
 class Task(BaseModel):
     """A query with its gold path and the facts a correct answer must state (frozen: tasks are cached)."""
 
@@ -48,6 +59,7 @@ class Task(BaseModel):
     gold_facts: list[str] = Field(description="Every fact the final answer must contain.")
     gold_answer: str = Field(description="A reference answer that states every gold fact.")
     mutates: bool = Field(description="True when success also requires the right final world.")
+    source: TaskSource | None = Field(None, description="None for native tasks; else the suite the task is from.")
 
     @property
     def gold_apis(self) -> list[str]:

@@ -20,7 +20,7 @@ def _config(args) -> RunConfig:
 
     cfg = get_preset(args.preset)
     sets = list(args.set or [])
-    for flag, path in (("model", "model"), ("seed", "seed"), ("lam", "lam")):
+    for flag, path in (("model", "model"), ("seed", "seed"), ("lam", "lam"), ("suite", "suite")):
         if getattr(args, flag, None) is not None:
             sets.append(f"{path}={getattr(args, flag)}")
     if getattr(args, "category", None):
@@ -37,6 +37,9 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="Model spec: smollm2-135m-instruct, tiny-random, a local checkpoint dir, "
                                         "or a hub id. Overrides the preset's model.")
     parser.add_argument("--seed", type=int, help="Seed of training, sampling and task generation.")
+    parser.add_argument("--suite", choices=["native", "stabletoolbench"],
+                        help="Task suite of the categories: toolenv's native worlds (default) or the real "
+                             "StableToolBench queries and API docs from ../shared/data/stabletoolbench.")
     parser.add_argument("--set", action="append", metavar="PATH=VALUE",
                         help="Override any config field (repeatable), e.g. --set rl.steps=20; all fields below.")
 
@@ -104,17 +107,18 @@ def cmd_skill(args) -> int:
 def cmd_eval(args) -> int:
     import json
 
-    import toolenv
     from toolpast.evaluate import evaluate
+    from toolpast.io import atomic_write_json
     from toolpast.models import resolve_model
+    from toolpast.stages.data import eval_tasks
 
     cfg = _config(args)
-    tasks = toolenv.get_category(args.category, seed=cfg.world_seed).tasks("test", n=cfg.eval.tasks)
+    tasks = eval_tasks(cfg)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     metrics = evaluate(resolve_model(cfg.model), tasks, args.book, cfg.eval, cfg.seed, cfg.dtype, out,
                        f"eval {args.category}")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(out / "metrics.json", metrics)
     print(json.dumps(metrics, indent=2))
     return 0
 
@@ -122,7 +126,7 @@ def cmd_eval(args) -> int:
 def cmd_categories(args) -> int:
     import toolenv
 
-    print("\n".join(toolenv.list_categories()))
+    print("\n".join(toolenv.list_categories(suite=args.suite)))
     return 0
 
 
@@ -142,6 +146,31 @@ def cmd_leaderboard(args) -> int:
     return 0
 
 
+def cmd_analyze(args) -> int:
+    from rich.console import Console
+
+    from toolpast.analysis import analyze_orthogonality
+    from toolpast.analysis.table import orthogonality_table
+
+    report = analyze_orthogonality(Path(args.base), Path(args.sft), Path(args.rl), Path(args.out),
+                                   control_sft_dir=Path(args.control_sft) if args.control_sft else None)
+    console = Console()
+    if not console.is_terminal:  # logs and CI: rich would wrap the table at 80 columns
+        console.width = max(console.width, 140)
+    console.print(orthogonality_table(report))
+    print(f"report: {report.json_path}\nheat map: {report.png_path}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from toolpast.bench.vectors import run_vector_bench
+
+    run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
+                     skip_mergekit=args.skip_mergekit, workdir=args.workdir, json_path=args.json,
+                     mergekit_yaml=args.mergekit_yaml)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toolpast", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--export", type=Path, help="Write the leaderboard JSON here (default: leaderboards/).")
     run.add_argument("--force", nargs="+", metavar="STAGE",
                      help="Rebuild these stages (and so everything downstream): warmup sft_source rl vector "
-                          "sft_target inject eval.")
+                          "sft_target inject orthogonality eval.")
     _add_config_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -206,7 +235,31 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--out", type=Path, help="Where to write it instead.")
     board.set_defaults(func=cmd_leaderboard)
 
+    analyze = sub.add_parser("analyze", help="Analyses of checkpoints, e.g. SFT vs RL update orthogonality.")
+    analyze_sub = analyze.add_subparsers(dest="action", required=True)
+    ortho = analyze_sub.add_parser("orthogonality", help="Layer-wise cosines of dSFT = sft - base vs dRL = rl - sft.")
+    ortho.add_argument("--base", required=True, help="The checkpoint SFT started from.")
+    ortho.add_argument("--sft", required=True, help="The SFT checkpoint RL started from.")
+    ortho.add_argument("--rl", required=True, help="The RL-trained checkpoint.")
+    ortho.add_argument("--control-sft", help="A second SFT of the same base on another category (control pair).")
+    ortho.add_argument("--out", required=True, help="Directory for orthogonality.json and orthogonality.png.")
+    analyze.set_defaults(func=cmd_analyze)
+
+    bench = sub.add_parser("bench", help="Benchmarks that print numbers.")
+    bench_sub = bench.add_subparsers(dest="action", required=True)
+    bvec = bench_sub.add_parser("vectors", help="Peak RSS and wall time of skill extract + inject (vs mergekit).")
+    bvec.add_argument("--sizes", default="default,large",
+                      help="Comma-separated: default (SmolLM2-135M), large (~0.66B random Llama, ~500 MB shards), "
+                           "tiny (~1 MB, for smoke tests). Default: default,large.")
+    bvec.add_argument("--repeats", type=int, default=3, help="Measurements per operation; medians are reported.")
+    bvec.add_argument("--skip-mergekit", action="store_true", help="Do not run mergekit's task_arithmetic merge.")
+    bvec.add_argument("--mergekit-yaml", help="The mergekit-yaml executable (default: on PATH or next to python).")
+    bvec.add_argument("--workdir", type=Path, help="Scratch directory for the models (default: a temp dir).")
+    bvec.add_argument("--json", type=Path, help="Also write the results here as JSON.")
+    bench.set_defaults(func=cmd_bench)
+
     cats = sub.add_parser("categories", help="List the task categories.")
+    cats.add_argument("--suite", choices=["native", "stabletoolbench"], default="native", help="Which suite.")
     cats.set_defaults(func=cmd_categories)
     return parser
 

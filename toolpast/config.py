@@ -88,7 +88,11 @@ class RunConfig(Strict):
     preset: str = Field("cpu", description="Name of the preset this config started from (recorded, not used).")
     model: str = Field("smollm2-135m-instruct", description="Model spec: embedded name, local dir or hub id.")
     dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="Training and eval dtype.")
-    suite: Literal["native"] = Field("native", description="Task suite (toolenv's native categories).")
+    suite: Literal["native", "stabletoolbench"] = Field(
+        "native", description="Task suite of the source and target categories: toolenv's native worlds, or the "
+                              "real StableToolBench queries and API docs (mock API responses; see toolenv.toolbench).")
+    suite_data_dir: str | None = Field(None, description="stabletoolbench: query files or folder (default "
+                                                         "$TOOLENV_TOOLBENCH_DATA, else ../shared/data/stabletoolbench).")
     source: list[str] = Field(default_factory=lambda: ["movies"], description="RL source categories.")
     target: str = Field("finance", description="The RL-unseen target category.")
     seed: int = Field(0, description="Seed of training, sampling and task generation.")

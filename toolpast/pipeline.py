@@ -23,11 +23,11 @@ from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdenti
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
-from toolpast.stages.data import knowledge_rows, rl_tasks, warmup_rows
+from toolpast.stages.data import eval_tasks, knowledge_rows, rl_tasks, suite_categories, warmup_rows
 from toolpast.stages.rl import run_rl
 from toolpast.stages.sft import run_sft
 
-STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "eval")
+STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "orthogonality", "eval")
 
 
 def build_id(artifact: Artifact) -> str:
@@ -36,13 +36,17 @@ def build_id(artifact: Artifact) -> str:
 
 
 def check_categories(cfg: RunConfig) -> None:
-    known = toolenv.list_categories()
-    for name in [*cfg.source, cfg.target, *(cfg.warmup.categories if cfg.warmup.enabled else [])]:
+    known, native = suite_categories(cfg), toolenv.list_categories()
+    for name in [*cfg.source, cfg.target]:
         if name.lower() not in known:
-            raise ValueError(f"unknown category {name!r}; `toolpast categories` lists the {len(known)} valid ones")
+            raise ValueError(f"unknown {cfg.suite} category {name!r}; `toolpast categories --suite {cfg.suite}` "
+                             f"lists the {len(known)} valid ones")
+    for name in cfg.warmup.categories if cfg.warmup.enabled else []:
+        if name.lower() not in native:
+            raise ValueError(f"unknown warm-up category {name!r} (warm-up categories are native ones)")
     if cfg.target in cfg.source:
         raise ValueError(f"target {cfg.target!r} is also a source category: the target must stay RL-unseen")
-    if cfg.warmup.enabled:
+    if cfg.warmup.enabled and cfg.suite == "native":
         clash = sorted(set(cfg.warmup.categories) & {cfg.target, *cfg.source})
         if clash:
             raise ValueError(f"warm-up categories {clash} overlap the source/target; override warmup.categories")
@@ -73,6 +77,7 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     runner = Runner(store or ArtifactStore(), set(force))
     base_dir = resolve_model(cfg.model)
     common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
+    suite = {"suite": cfg.suite, "suite_data_dir": cfg.suite_data_dir} if cfg.suite != "native" else {}
     start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
 
     if cfg.warmup.enabled:
@@ -84,12 +89,12 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
         base_model, base_ref = base_dir, start_spec
 
     def knowledge_sft(name: str, categories: list[str]) -> Artifact:
-        spec = {**common, "start": base_ref, "categories": categories, "sft": cfg.sft.model_dump()}
+        spec = {**common, **suite, "start": base_ref, "categories": categories, "sft": cfg.sft.model_dump()}
         return runner.stage(name, spec, lambda w: run_sft(base_model, knowledge_rows(categories, cfg), cfg.sft, w,
                                                           cfg.seed, cfg.dtype, f"SFT docs {'+'.join(categories)}"))
 
     sft_source = knowledge_sft("sft_source", cfg.source)
-    rl = runner.stage("rl", {**common, "start": build_id(sft_source), "categories": cfg.source,
+    rl = runner.stage("rl", {**common, **suite, "start": build_id(sft_source), "categories": cfg.source,
                              "rl": cfg.rl.model_dump()},
                       lambda w: run_rl(sft_source.path / "model", rl_tasks(cfg), cfg.rl, w, cfg.seed, cfg.dtype,
                                        f"GRPO {'+'.join(cfg.source)}"))
@@ -99,15 +104,23 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     past = runner.stage("inject", {"model": build_id(sft_target), "vector": build_id(vector), "lam": cfg.lam},
                         lambda w: _inject(sft_target.path / "model", vector.path / "vector", cfg.lam, w))
 
+    geometry = runner.stage("orthogonality", {"base": base_ref, "sft": build_id(sft_source), "rl": build_id(rl),
+                                              "control": build_id(sft_target)},
+                            lambda w: _orthogonality(base_model, sft_source.path / "model", rl.path / "model",
+                                                     sft_target.path / "model", w))
+    cos = {k: "n/a" if v is None else f"{v:+.4f}" for k, v in geometry.outputs.items()}
+    console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
+                  f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
+
     variants = {"base": (base_model, base_ref, "closed"),
                 "sft": (sft_target.path / "model", build_id(sft_target), "closed"),
                 "past": (past.path / "model", build_id(past), "closed"),
                 "open_book": (base_model, base_ref, "open")}
-    tasks = toolenv.get_category(cfg.target, seed=cfg.world_seed).tasks("test", n=cfg.eval.tasks)
+    tasks = eval_tasks(cfg)
     entries = []
     for name in cfg.eval.variants:
         model_dir, ref, book = variants[name]
-        result = runner.stage(f"eval:{name}", {**common, "model": ref, "category": cfg.target, "book": book,
+        result = runner.stage(f"eval:{name}", {**common, **suite, "model": ref, "category": cfg.target, "book": book,
                                                 "eval": cfg.eval.model_dump()},
                               lambda w: evaluate(model_dir, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
                                                  f"eval {name} on {cfg.target}"))
@@ -131,6 +144,14 @@ def _inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:
     report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True)
     return {"surviving_fraction": report.surviving_fraction, "worst_tensor": report.worst_tensor,
             "worst_surviving_fraction": report.worst_surviving_fraction, "lam": lam}
+
+
+def _orthogonality(base: Path, sft: Path, rl: Path, control_sft: Path, workdir: Path) -> dict:
+    """PaST's premise, measured on this run: cos(dSFT_source, dRL) should be ~0, cos(dSFT_source, dSFT_target) > 0."""
+    from toolpast.analysis import analyze_orthogonality
+
+    overall = analyze_orthogonality(base, sft, rl, workdir, control_sft_dir=control_sft).overall
+    return {"cos_sft_rl": overall.cos_sft_rl, "cos_sft_control": overall.cos_sft_control}
 
 
 def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifact, vector: Artifact,

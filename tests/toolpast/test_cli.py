@@ -1,6 +1,10 @@
+from pathlib import Path
+
 import pytest
 
 from toolpast.cli import main
+
+STB_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "stabletoolbench"
 
 
 def test_run_help_documents_every_setting(capsys):
@@ -25,8 +29,14 @@ def test_categories_lists_finance(capsys):
     assert "finance" in capsys.readouterr().out.split()
 
 
+@pytest.mark.skipif(not STB_DATA.is_dir(), reason=f"StableToolBench data not found at {STB_DATA}")
+def test_categories_of_stabletoolbench(capsys):
+    assert main(["categories", "--suite", "stabletoolbench"]) == 0
+    assert {"finance", "movies", "video_images"} <= set(capsys.readouterr().out.split())
+
+
 @pytest.mark.parametrize("args, message", [
-    (["run", "--category", "atlantis", "--preset", "smoke"], "unknown category 'atlantis'"),
+    (["run", "--category", "atlantis", "--preset", "smoke"], "unknown native category 'atlantis'"),
     (["run", "--category", "movies", "--preset", "smoke"], "also a source category"),
     (["run", "--category", "finance", "--preset", "smoke", "--force", "everything"], "--force takes"),
     (["run", "--category", "finance", "--preset", "smoke", "--set", "rl.nope=1"], "unknown setting"),

@@ -75,3 +75,19 @@ def test_kill_during_rl_then_resume(tmp_path):
     manifest = json.loads(next(home.glob("artifacts/rl/*/manifest.json")).read_text())
     assert manifest["outputs"]["resumed_from_step"] >= 1
     assert len(manifest["outputs"]["reward_curve"]) == 6
+
+
+STB_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "stabletoolbench"
+
+
+@pytest.mark.skipif(not STB_DATA.is_dir(), reason=f"StableToolBench data not found at {STB_DATA}")
+def test_smoke_run_on_stabletoolbench(tmp_path):
+    """The real ToolBench queries and API docs (mock responses, solvable-path grading) through the same pipeline."""
+    out = tmp_path / "board.json"
+    run = _toolpast(["run", "--suite", "stabletoolbench", "--category", "finance", "--preset", "smoke",
+                     "--export", str(out), "--set", f"suite_data_dir={STB_DATA}"], tmp_path / "home")
+    log, _ = run.communicate(timeout=600)
+    assert run.returncode == 0, log
+    board = Leaderboard.model_validate_json(out.read_text())
+    assert {e.variant.name for e in board.entries} == VARIANTS
+    assert {e.suite for e in board.entries} == {"stabletoolbench"} and board.entries[0].metrics.n == 6

@@ -11,6 +11,17 @@ import toolenv
 from toolpast.config import RunConfig
 
 
+def suite_category(cfg: RunConfig, slug: str):
+    """A source or target category of the run's suite (the warm-up always uses native categories)."""
+    options = {"data_dir": cfg.suite_data_dir} if cfg.suite != "native" and cfg.suite_data_dir else {}
+    return toolenv.get_category(slug, seed=cfg.world_seed, suite=cfg.suite, **options)
+
+
+def suite_categories(cfg: RunConfig) -> list[str]:
+    options = {"data_dir": cfg.suite_data_dir} if cfg.suite != "native" and cfg.suite_data_dir else {}
+    return toolenv.list_categories(suite=cfg.suite, **options)
+
+
 def warmup_rows(cfg: RunConfig) -> list[dict]:
     rows = []
     for slug in cfg.warmup.categories:
@@ -23,13 +34,18 @@ def warmup_rows(cfg: RunConfig) -> list[dict]:
 def knowledge_rows(categories: list[str], cfg: RunConfig) -> list[dict]:
     rows = []
     for slug in categories:
-        corpus = toolenv.get_category(slug, seed=cfg.world_seed).knowledge_corpus()
+        corpus = suite_category(cfg, slug).knowledge_corpus()
         rows += [{"text": doc} for doc in corpus] * cfg.sft.repeats
     return rows
+
+
+def eval_tasks(cfg: RunConfig) -> list:
+    """The target's held-out test tasks (its train split is never used by any variant)."""
+    return suite_category(cfg, cfg.target).tasks("test", n=cfg.eval.tasks)
 
 
 def rl_tasks(cfg: RunConfig) -> list:
     tasks = []
     for slug in cfg.source:
-        tasks += toolenv.get_category(slug, seed=cfg.world_seed).tasks("train", n=cfg.rl.train_tasks)
+        tasks += suite_category(cfg, slug).tasks("train", n=cfg.rl.train_tasks)
     return tasks

@@ -1,0 +1,133 @@
+"""An HTTP server compatible with StableToolBench's virtual API endpoint (``POST /virtual``).
+
+ToolBench agents send ``{category, tool_name, api_name, tool_input, strip, toolbench_key}``
+(``tool_name`` standardised, possibly suffixed ``_for_<category>``; ``tool_input`` a JSON
+string or object) and read ``{"error", "response"}``; they run unchanged against this
+server, answered by the same validation and simulator as episodes. As in StableToolBench,
+arguments that do not parse or validate get status 200 with the reason in ``error``; a
+request that is not such an object gets 400, an unknown API 404, each with a clear message.
+Bound to 127.0.0.1 unless told otherwise; stdlib only.
+"""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from toolenv.naming import change_name, standardize
+from toolenv.ops import ApiError
+from toolenv.params import ArgError
+from toolenv.toolbench.arguments import bind_arguments
+from toolenv.toolbench.loader import standard_category
+from toolenv.toolbench.options import SuiteOptions
+from toolenv.toolbench.records import ToolBenchApi
+from toolenv.toolbench.suite import ToolBenchSuite, toolbench_suite
+
+__all__ = ["VirtualApi", "VirtualApiServer", "make_server"]
+
+_MAX_BODY = 1 << 20
+_FIELDS = ("category", "tool_name", "api_name")
+
+
+def _reply(error: str, response: Any = "") -> dict[str, Any]:
+    return {"error": error, "response": response}
+
+
+class VirtualApi:
+    """The endpoint's logic, free of HTTP: a request body in, (status, JSON reply) out."""
+
+    def __init__(self, suite: ToolBenchSuite, seed: int = 0) -> None:
+        self.suite, self.seed = suite, seed
+        self.index: dict[tuple[str, str], list[ToolBenchApi]] = {}
+        for category in suite.data.categories.values():
+            for api in category.apis:
+                self.index.setdefault((api.tool, api.api), []).append(api)
+
+    def find(self, category: str, tool_name: str, api_name: str) -> ToolBenchApi | None:
+        cat = standard_category(category)
+        suffix = f"_for_{cat}".lower()
+        tool = standardize(tool_name[: -len(suffix)] if tool_name.lower().endswith(suffix) else tool_name)
+        api = change_name(standardize(api_name)).split(f"_for_{tool}")[0]
+        hits = self.index.get((tool, api), [])
+        return next((a for a in hits if a.category.lower() == cat.lower()), hits[0] if hits else None)
+
+    def answer(self, body: object) -> tuple[int, dict[str, Any]]:
+        if not isinstance(body, dict):
+            return 400, _reply("The request body must be a JSON object with category, tool_name, api_name "
+                               "and tool_input.")
+        bad = [f for f in _FIELDS if not isinstance(body.get(f), str) or not body[f].strip()]
+        if bad:
+            return 400, _reply(f"Missing or non-string field(s): {', '.join(bad)}. Expected a JSON object with "
+                               "category, tool_name, api_name and tool_input (a JSON string or object).")
+        if standardize(body["api_name"]) == "chat_with_user":
+            return 200, _reply("", "Chat with user.")
+        tool_input = body.get("tool_input", {})
+        if isinstance(tool_input, str):
+            try:
+                tool_input = json.loads(tool_input) if tool_input.strip() else {}
+            except ValueError:
+                return 200, _reply("Tool input parse error: tool_input is not valid JSON.")
+        if not isinstance(tool_input, dict):
+            return 200, _reply("Tool input parse error: tool_input must be a JSON object.")
+        api = self.find(body["category"], body["tool_name"], body["api_name"])
+        if api is None:
+            return 404, _reply(f"Unknown API {body['api_name']!r} of tool {body['tool_name']!r} in category "
+                               f"{body['category']!r}.")
+        try:
+            return 200, _reply("", self.suite.simulator.respond(api, bind_arguments(api, tool_input), self.seed))
+        except ArgError as e:
+            return 200, _reply(f"Invalid call to {api.function_name}: {e}.")
+        except ApiError as e:
+            return 200, _reply(str(e))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: VirtualApiServer
+    protocol_version = "HTTP/1.1"
+
+    def _send(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path.split("?")[0].rstrip("/") != "/virtual":
+            return self._send(404, _reply(f"Unknown path {self.path!r}; POST /virtual."))
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            return self._send(411, _reply("Content-Length is required."))
+        if not 0 <= length <= _MAX_BODY:
+            self.close_connection = True
+            return self._send(413, _reply(f"The request body must be at most {_MAX_BODY} bytes."))
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return self._send(400, _reply("The request body is not valid JSON."))
+        self._send(*self.server.api.answer(body))
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send(405, _reply("Use POST /virtual with a JSON body."))
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base class)
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class VirtualApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, api: VirtualApi, host: str = "127.0.0.1", port: int = 8080, verbose: bool = False) -> None:
+        self.api, self.verbose = api, verbose
+        super().__init__((host, port), _Handler)
+
+
+def make_server(options: SuiteOptions, host: str = "127.0.0.1", port: int = 8080, seed: int = 0,
+                verbose: bool = False) -> VirtualApiServer:
+    """A bound server (``port=0`` picks a free one: read ``server.server_address``); call ``serve_forever``."""
+    return VirtualApiServer(VirtualApi(toolbench_suite(options), seed), host, port, verbose)

@@ -1,0 +1,61 @@
+"""Typed records of the vector benchmark (what `--json` writes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from toolpast.vectors.manifest import toolpast_version, utc_now
+
+
+class OpStats(BaseModel):
+    """One operation measured `repeats` times, each in a fresh process; headline numbers are medians."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    op: str  # extract | inject | ours (extract + inject) | mergekit
+    wall_s: float  # whole subprocess, interpreter start-up included
+    op_s: float | None  # the operation alone, as timed inside the process (None for mergekit)
+    peak_rss_bytes: int
+    peak_rss_over_baseline_bytes: int  # peak RSS minus the same interpreter's import-only peak
+    peak_rss_over_shard: float  # the above / the largest input shard
+    runs_wall_s: list[float]
+    runs_peak_rss_bytes: list[int]
+
+
+class SizeResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    size: str
+    model: str
+    num_parameters: int
+    checkpoint_bytes: int
+    largest_shard_bytes: int
+    baseline_rss_bytes: int  # median import-only peak of the toolpast worker
+    extract: OpStats
+    inject: OpStats
+    ours: OpStats  # wall = extract + inject, peak = the larger of the two, per repeat
+    mergekit: OpStats | None
+    mergekit_baseline_rss_bytes: int | None
+    mergekit_skipped: str | None  # why there are no mergekit numbers
+    ours_over_mergekit_peak_rss: float | None  # over-baseline peaks
+    ours_over_mergekit_wall: float | None
+    max_abs_diff_vs_mergekit: float | None  # our injected weights vs mergekit's merge, last repeat
+
+
+class VectorBenchReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["toolpast.bench.vectors"] = "toolpast.bench.vectors"
+    format_version: int = 1
+    repeats: int
+    cpus: int
+    memory_bytes: int | None
+    torch_version: str
+    mergekit_version: str | None
+    results: list[SizeResult]
+    peak_rss_over_shard: float | None  # ours, for the largest model measured
+    created_at: datetime = Field(default_factory=utc_now)
+    toolpast_version: str = Field(default_factory=toolpast_version)
