@@ -45,7 +45,9 @@ def measure(command: Sequence[str], *, env: dict[str, str] | None = None, cwd: s
         if launcher.returncode != 0 or not result.is_file():
             raise RuntimeError(f"the measuring launcher failed (exit {launcher.returncode}):\n{output[-2000:]}")
         usage = json.loads(result.read_text())
-    return ProcRun(list(command), int(usage["returncode"]), float(usage["wall_s"]), int(usage["peak_rss_bytes"]), output)
+    return ProcRun(
+        list(command), int(usage["returncode"]), float(usage["wall_s"]), int(usage["peak_rss_bytes"]), output
+    )
 
 
 def median(values: Sequence[float]) -> float:
