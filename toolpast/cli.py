@@ -100,7 +100,8 @@ def cmd_skill(args) -> int:
         print(f"skill vector: {args.out} ({len(manifest.tensors)} tensors, norm {manifest.total_l2_norm:.4g})")
     else:
         report = inject_skill_vector(Path(args.model), Path(args.vector), args.lam, Path(args.out))
-        print(f"model: {args.out} (lambda {args.lam}, surviving fraction of the vector {report.surviving_fraction:.6f})")
+        kept = "n/a" if report.surviving_fraction is None else f"{report.surviving_fraction:.6f}"
+        print(f"model: {args.out} (lambda {args.lam}, fraction of lambda*v surviving the cast: {kept})")
     return 0
 
 

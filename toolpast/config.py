@@ -25,8 +25,9 @@ class TrainConfig(Strict):
     batch_size: int = Field(8, ge=1, description="Sequences per optimizer step (per device).")
     learning_rate: float = Field(3e-5, gt=0, description="Peak learning rate (linear decay, no warm-up).")
     max_length: int = Field(512, ge=16, description="Sequences are truncated to this many tokens.")
-    lora_rank: int = Field(0, ge=0, description="0 = full fine-tuning (the paper's setting); >0 trains LoRA adapters "
-                                                "of this rank and merges them, so the stage still outputs a full model.")
+    lora_rank: int = Field(0, ge=0, description="0 = full fine-tuning (the paper's setting); >0 trains LoRA "
+                                                "adapters of this rank and merges them: the stage still outputs a "
+                                                "full model.")
     save_every: int = Field(10, ge=1, description="Checkpoint every N steps so a killed run resumes.")
 
 
@@ -92,7 +93,8 @@ class RunConfig(Strict):
         "native", description="Task suite of the source and target categories: toolenv's native worlds, or the "
                               "real StableToolBench queries and API docs (mock API responses; see toolenv.toolbench).")
     suite_data_dir: str | None = Field(None, description="stabletoolbench: query files or folder (default "
-                                                         "$TOOLENV_TOOLBENCH_DATA, else ../shared/data/stabletoolbench).")
+                                                         "$TOOLENV_TOOLBENCH_DATA, else "
+                                                         "../shared/data/stabletoolbench).")
     source: list[str] = Field(default_factory=lambda: ["movies"], description="RL source categories.")
     target: str = Field("finance", description="The RL-unseen target category.")
     seed: int = Field(0, description="Seed of training, sampling and task generation.")

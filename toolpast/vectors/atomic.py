@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from toolpast.io import atomic_write_text  # noqa: F401 - one implementation, re-exported for this package
+
 
 def _fsync_dir(path: Path) -> None:
     try:
@@ -61,11 +63,6 @@ class AtomicFile:
 
 
 atomic_open = AtomicFile
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    with atomic_open(path, "w") as f:
-        f.write(text)
 
 
 def atomic_copy(src: str | Path, dst: str | Path) -> None:

@@ -26,7 +26,7 @@ from toolpast.vectors.manifest import (
     VectorManifest,
 )
 from toolpast.vectors.meter import ResidencyMeter, tracked
-from toolpast.vectors.numerics import tensor_l2, vector_torch_dtype
+from toolpast.vectors.numerics import vector_torch_dtype, write_vector_tensor
 from toolpast.vectors.shards import DEFAULT_SHARD_MAX_BYTES, PlannedTensor, ShardedSafetensorsWriter, plan_shards
 from toolpast.vectors.tied import tied_aliases
 
@@ -123,10 +123,7 @@ def extract_skill_vector(
                     del b
                     out = tracked(meter, v.to(out_dtype))
                     del v
-                    norm = tensor_l2(out)
-                    sq += norm * norm
-                    entries[n] = TensorEntry(shape=list(out.shape), l2_norm=norm)
-                    writer.write(n, out)
+                    sq += write_vector_tensor(writer, entries, n, out)
                     del out
                 writer.close()
             manifest = VectorManifest(

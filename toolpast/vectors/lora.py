@@ -32,7 +32,7 @@ from toolpast.vectors.manifest import (
     VectorManifest,
 )
 from toolpast.vectors.meter import ResidencyMeter, tracked
-from toolpast.vectors.numerics import tensor_l2, vector_torch_dtype
+from toolpast.vectors.numerics import vector_torch_dtype, write_vector_tensor
 from toolpast.vectors.shards import DEFAULT_SHARD_MAX_BYTES, PlannedTensor, ShardedSafetensorsWriter, plan_shards
 from toolpast.vectors.tied import tied_aliases
 
@@ -119,7 +119,8 @@ def _modules(adapter: Checkpoint) -> tuple[list[_Module], list[str]]:
             mod.b = key
     if unknown:
         raise CheckpointFormatError(
-            f"{adapter.path}: tensors that are not LoRA factors (e.g. {unknown[0]!r}); cannot materialise as a skill vector"
+            f"{adapter.path}: tensors that are not LoRA factors (e.g. {unknown[0]!r}); "
+            "cannot materialise as a skill vector"
         )
     for module, mod in mods.items():
         if not mod.a or not mod.b:
@@ -218,10 +219,7 @@ def lora_to_skill_vector(
                         delta = tracked(meter, delta.T.contiguous())
                     out = tracked(meter, delta.to(out_dtype))
                     del delta
-                    norm = tensor_l2(out)
-                    sq += norm * norm
-                    entries[t] = TensorEntry(shape=list(out.shape), l2_norm=norm)
-                    writer.write(t, out)
+                    sq += write_vector_tensor(writer, entries, t, out)
                     del out
                 writer.close()
             manifest = VectorManifest(

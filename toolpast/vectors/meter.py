@@ -2,8 +2,8 @@
 
 The whole point of streaming is bounded memory at 7B scale; RSS is too noisy to test that, so the readers and
 the shard writer register every tensor they hand out or hold here, and a weakref finalizer un-registers it when
-the last reference goes. `peak_bytes` is then the most tensor data ever resident at one time: a regression (say, a leaked
-reference that keeps the previous layer alive, or buffering a whole shard) shows up as a higher peak.
+the last reference goes. `peak_bytes` is then the most tensor data ever resident at one time: a regression (say, a
+leaked reference that keeps the previous layer alive, or buffering a whole shard) shows up as a higher peak.
 """
 
 from __future__ import annotations

@@ -152,7 +152,8 @@ class ShardedSafetensorsWriter:
             raise ValueError(f"expected tensor {planned.name!r} next, got {name!r}")
         if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
             raise ValueError(
-                f"tensor {name!r}: planned {planned.dtype} {list(planned.shape)}, got {tensor.dtype} {list(tensor.shape)}"
+                f"tensor {name!r}: planned {planned.dtype} {list(planned.shape)}, "
+                f"got {tensor.dtype} {list(tensor.shape)}"
             )
         if self.meter is not None:
             self.meter.track(tensor)
