@@ -92,9 +92,11 @@ class RunConfig(Strict):
     suite: Literal["native", "stabletoolbench"] = Field(
         "native", description="Task suite of the source and target categories: toolenv's native worlds, or the "
                               "real StableToolBench queries and API docs (mock API responses; see toolenv.toolbench).")
-    suite_data_dir: str | None = Field(None, description="stabletoolbench: query files or folder (default "
-                                                         "$TOOLENV_TOOLBENCH_DATA, else "
-                                                         "../shared/data/stabletoolbench).")
+    suite_options: dict[str, str | int] = Field(
+        default_factory=dict, description="Options passed to the suite, as JSON. stabletoolbench: data_dir (query "
+                                          "files; default $TOOLENV_TOOLBENCH_DATA, else ../shared/data/"
+                                          "stabletoolbench), tools_dir, mode (mock|replay|llm), cache_dir, endpoint, "
+                                          "model. native: train_size, test_size.")
     source: list[str] = Field(default_factory=lambda: ["movies"], description="RL source categories.")
     target: str = Field("finance", description="The RL-unseen target category.")
     seed: int = Field(0, description="Seed of training, sampling and task generation.")

@@ -77,7 +77,9 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     runner = Runner(store or ArtifactStore(), set(force))
     base_dir = resolve_model(cfg.model)
     common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
-    suite = {"suite": cfg.suite, "suite_data_dir": cfg.suite_data_dir} if cfg.suite != "native" else {}
+    # native runs without options keep the keys they always had
+    default_suite = cfg.suite == "native" and not cfg.suite_options
+    suite = {} if default_suite else {"suite": cfg.suite, "suite_options": cfg.suite_options}
     start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
 
     if cfg.warmup.enabled:

@@ -85,7 +85,7 @@ def test_smoke_run_on_stabletoolbench(tmp_path):
     """The real ToolBench queries and API docs (mock responses, solvable-path grading) through the same pipeline."""
     out = tmp_path / "board.json"
     run = _toolpast(["run", "--suite", "stabletoolbench", "--category", "finance", "--preset", "smoke",
-                     "--export", str(out), "--set", f"suite_data_dir={STB_DATA}"], tmp_path / "home")
+                     "--export", str(out), "--set", f'suite_options={{"data_dir": "{STB_DATA}"}}'], tmp_path / "home")
     log, _ = run.communicate(timeout=600)
     assert run.returncode == 0, log
     board = Leaderboard.model_validate_json(out.read_text())

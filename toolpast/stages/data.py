@@ -12,14 +12,12 @@ from toolpast.config import RunConfig
 
 
 def suite_category(cfg: RunConfig, slug: str):
-    """A source or target category of the run's suite (the warm-up always uses native categories)."""
-    options = {"data_dir": cfg.suite_data_dir} if cfg.suite != "native" and cfg.suite_data_dir else {}
-    return toolenv.get_category(slug, seed=cfg.world_seed, suite=cfg.suite, **options)
+    """A source or target category of the run's suite (the warm-up always uses default native categories)."""
+    return toolenv.get_category(slug, seed=cfg.world_seed, suite=cfg.suite, **cfg.suite_options)
 
 
 def suite_categories(cfg: RunConfig) -> list[str]:
-    options = {"data_dir": cfg.suite_data_dir} if cfg.suite != "native" and cfg.suite_data_dir else {}
-    return toolenv.list_categories(suite=cfg.suite, **options)
+    return toolenv.list_categories(suite=cfg.suite, **cfg.suite_options)
 
 
 def warmup_rows(cfg: RunConfig) -> list[dict]:
