@@ -56,13 +56,12 @@ class Runner:
     """Runs stages through the artifact store, reporting for each whether it was reused and how long it took."""
 
     def __init__(self, store: ArtifactStore, force: set[str]):
-        self.store, self.force, self.timings = store, force, {}
+        self.store, self.force = store, force
 
     def stage(self, name: str, spec: dict, fn) -> Artifact:
         started = time.time()
         artifact, reused = self.store.run(name.split(":")[0], spec, fn, force=name.split(":")[0] in self.force)
         elapsed = time.time() - started
-        self.timings[name] = {"reused": reused, "seconds": round(elapsed, 1), "key": artifact.key}
         verb = "[green]reused[/]" if reused else f"[yellow]built[/] in {elapsed:.0f}s"
         console.print(f"stage {name:<16} {verb}  {artifact.path}", soft_wrap=True)
         return artifact
@@ -123,7 +122,7 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     for name in cfg.eval.variants:
         model_dir, ref, book = variants[name]
         result = runner.stage(f"eval:{name}", {**common, **suite, "model": ref, "category": cfg.target, "book": book,
-                                                "eval": cfg.eval.model_dump()},
+                                                "eval": cfg.eval.model_dump(exclude={"variants"})},
                               lambda w: evaluate(model_dir, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
                                                  f"eval {name} on {cfg.target}"))
         entries.append(_entry(cfg, name, model_dir, book, result, vector, command))
