@@ -131,6 +131,9 @@ class ArtifactStore:
 
     def __init__(self, root: Path | None = None):
         self.root = root or artifacts_dir()
+        # Read once, when the run starts: the code a process runs is the code it started with, even if the
+        # checkout moves on while a long run is going.
+        self.commit = git_commit()
 
     def path_for(self, stage: str, key: str) -> Path:
         return self.root / stage / key
@@ -159,7 +162,7 @@ class ArtifactStore:
             outputs = fn(partial) or {}
             manifest = Manifest(
                 stage=stage, key=key, spec=json.loads(canonical_json(spec)), outputs=outputs,
-                packages=package_versions(), git_commit=git_commit(), host=platform.node(),
+                packages=package_versions(), git_commit=self.commit, host=platform.node(),
                 started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
                 wall_time_s=round(time.time() - started, 2))
             atomic_write_text(partial / "manifest.json", manifest.model_dump_json(indent=2))
