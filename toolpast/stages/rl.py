@@ -39,8 +39,9 @@ class EpisodeRollout:
     """TRL `rollout_func`: one closed-book episode per prompt it is handed (TRL already repeats each prompt
     num_generations times), returning token ids, the env mask and the grader's results."""
 
-    def __init__(self, tasks: list, tokenizer, cfg: RLConfig, seed: int, log_path: Path | None = None):
-        self.cfg, self.tokenizer, self.seed, self.log_path = cfg, tokenizer, seed, log_path
+    def __init__(self, tasks: list, tokenizer, cfg: RLConfig, log_path: Path | None = None):
+        # Sampling draws from torch's global RNG, which the Trainer seeds and restores on resume.
+        self.cfg, self.tokenizer, self.log_path = cfg, tokenizer, log_path
         self.chat = ChatTokens(tokenizer)
         self.limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
         self.weights = cfg.reward
@@ -106,7 +107,7 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
 
     tokenizer = load_tokenizer(start_model)
     model = load_model(start_model, dtype=dtype)
-    rollout = EpisodeRollout(tasks, tokenizer, cfg, seed, log_path=workdir / "rollouts.jsonl")
+    rollout = EpisodeRollout(tasks, tokenizer, cfg, log_path=workdir / "rollouts.jsonl")
     checkpoints = workdir / "checkpoints"
     group = cfg.prompts_per_step * cfg.num_generations
     args = GRPOConfig(
