@@ -20,22 +20,16 @@ def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, toke
     if cfg.backend == "hf":
         from toolpast.models import load_model
         from toolpast.rollout.hf import HFGenerator
+        from toolpast.stages.training import device_kind
 
-        device = "cuda" if _cuda() else "cpu"
-        return HFGenerator(load_model(model_dir, dtype=dtype, device=device), tokenizer, batch_size=cfg.batch_size,
-                           temperature=0.0, seed=seed)
+        model = load_model(model_dir, dtype=dtype, device=device_kind())
+        return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=0.0, seed=seed)
     if cfg.backend == "vllm":
         from toolpast.rollout.vllm import VLLMGenerator
 
         return VLLMGenerator.from_model_dir(model_dir, tokenizer.eos_token_id, temperature=0.0, seed=seed,
                                             dtype="bfloat16" if dtype == "float32" else dtype)
     raise NotImplementedError(f"backend {cfg.backend!r} is not wired into token-level evaluation yet")
-
-
-def _cuda() -> bool:
-    import torch
-
-    return torch.cuda.is_available()
 
 
 def summarise(records: list[EpisodeRecord]) -> dict:
