@@ -28,6 +28,12 @@ class Variant(Record):
     lam: float | None = Field(None, description="lambda of the injected skill vector (past only).")
     vector_id: str | None = Field(None, description="Artifact key of the skill vector (past only).")
     source_categories: list[str] = Field(default_factory=list, description="Where the skill vector was learned.")
+    rounds: int | None = Field(None, description="Iterative skill refinement rounds K behind the vector (past only).")
+    knowledge: str | None = Field(None, description="QA suites: what the SFT saw, e.g. passage, "
+                                                    "passage+implications:qwen, passage+implications:gpt41, "
+                                                    "passage+implications:self.")
+    setting: str | None = Field(None, description="QA suites: single_passage (a fresh adapter per passage) or "
+                                                  "cpt:N (continued pretraining on N passages at once).")
 
 
 class Metrics(Record):
@@ -42,6 +48,12 @@ class Metrics(Record):
     finished_rate: float | None = Field(None, description="Share of episodes ended with give_answer.")
     valid_call_rate: float | None = Field(None, description="Mean share of calls that executed without error.")
     api_recall: float | None = Field(None, description="Mean share of the gold APIs that were called.")
+    samples_per_task: int | None = Field(None, ge=1, description="k: episodes sampled per task for pass@k / pass^k "
+                                                                  "(success_rate then averages over all of them).")
+    pass_at_k: dict[str, float] | None = Field(None, description="Unbiased pass@k (some of k samples succeed), keyed "
+                                                                 "by k as a string.")
+    pass_hat_k: dict[str, float] | None = Field(None, description="pass^k (all of k samples succeed; tau-bench), "
+                                                                  "keyed by k as a string.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -62,6 +74,14 @@ class Provenance(Record):
     packages: dict[str, str] = Field(default_factory=dict)
 
 
+class TaskOutcome(Record):
+    """One task's result, so two variants evaluated on the same tasks can be compared pairwise."""
+
+    task_id: str
+    successes: int = Field(ge=0)
+    samples: int = Field(1, ge=1)
+
+
 class Entry(Record):
     model: ModelIdentity
     variant: Variant
@@ -70,6 +90,9 @@ class Entry(Record):
     book: Literal["closed", "open"]
     metrics: Metrics
     provenance: Provenance
+    grader: str | None = Field(None, description="How answers were judged when not by toolenv's state grader, e.g. "
+                                                 "offline:v1 or judge:gpt-4.1:seal (QA suites).")
+    outcomes: list[TaskOutcome] | None = Field(None, description="Per-task results (paired comparisons, bootstrap).")
 
 
 class Leaderboard(Record):
