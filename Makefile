@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 CATEGORY ?= finance
 PYTEST_ARGS ?=
 
-.PHONY: setup run smoke test test-fast clean-venv
+.PHONY: setup run smoke test test-fast regress clean-venv
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ smoke: setup
 
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# CI regression gate (a few minutes): exits 1 when the harness's metrics regress against leaderboards/ci-baseline.json
+regress: setup
+	$(VENV)/bin/toolpast bench regress --baseline leaderboards/ci-baseline.json
 
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import shutil
@@ -20,14 +21,26 @@ def _config(args) -> RunConfig:
 
     cfg = get_preset(args.preset)
     sets = list(args.set or [])
-    for flag, path in (("model", "model"), ("seed", "seed"), ("lam", "lam"), ("suite", "suite")):
+    for flag, path in (("model", "model"), ("seed", "seed"), ("lam", "lam"), ("suite", "suite"),
+                       ("refine_rounds", "refine_rounds")):
         if getattr(args, flag, None) is not None:
             sets.append(f"{path}={getattr(args, flag)}")
+    if getattr(args, "lam_sweep", None) is not None:
+        sets.append(f"lam_sweep={json.dumps(args.lam_sweep)}")
+    if getattr(args, "variants", None):
+        sets.append(f"eval.variants={json.dumps([v.strip() for v in args.variants.split(',') if v.strip()])}")
     if getattr(args, "category", None):
         sets.append(f"target={args.category.lower()}")
     if getattr(args, "source", None):
         sets.append(f"source={','.join(s.lower() for s in args.source)},")
     return apply_overrides(cfg, sets)
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers such as 0.25,0.5,1, got {text!r}") from None
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -132,18 +145,30 @@ def cmd_categories(args) -> int:
 
 
 def cmd_leaderboard(args) -> int:
-    from toolpast.leaderboard.schema import Leaderboard
-
     if args.action == "schema":
         from toolpast.leaderboard.json_schema import write_schema
 
         print(write_schema(args.out) if args.out else write_schema())
         return 0
-    from toolpast.leaderboard.table import render_leaderboard
-    from toolpast.progress import console
+    if args.action in ("merge", "html"):
+        from toolpast.leaderboard.html import write_page
+        from toolpast.leaderboard.merge import merge_files
 
+        result = merge_files(args.files, args.out if args.action == "merge" else None)
+        print(write_page(result.board, args.out) if args.action == "html" else args.out,
+              f"{len(result.board.entries)} entries ({result.inputs} read, {result.replaced} replaced by newer "
+              "results of the same evaluation)")
+        return 0
+    from rich.console import Console  # not toolpast.progress: that imports transformers (seconds)
+
+    from toolpast.leaderboard.merge import read_board
+    from toolpast.leaderboard.table import render_leaderboard
+
+    console = Console()
+    if not console.is_terminal:  # pipes and logs: rich would wrap the table at 80 columns
+        console.width = max(console.width, 140)
     for path in args.files:
-        console.print(render_leaderboard(Leaderboard.model_validate_json(Path(path).read_text())))
+        console.print(render_leaderboard(read_board(Path(path))))
     return 0
 
 
@@ -164,12 +189,28 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_bench(args) -> int:
+    if args.action == "regress":
+        from toolpast.bench.regress import run_regress
+
+        return run_regress(args.baseline, update=args.update, tolerance=args.tolerance)
+    if args.action == "throughput":
+        from toolpast.bench.throughput import run_throughput_bench
+
+        return run_throughput_bench(args.model, args.category, args.tasks, args.batch_size, args.max_turns,
+                                    args.max_new_tokens, args.repeats, args.sequential_repeats)
     from toolpast.bench.vectors import run_vector_bench
 
     run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
                      skip_mergekit=args.skip_mergekit, workdir=args.workdir, json_path=args.json,
                      mergekit_yaml=args.mergekit_yaml)
     return 0
+
+
+def cmd_serve(args) -> int:
+    from toolpast.serve import serve
+
+    return serve(args.model, host=args.host, port=args.port, dtype=args.dtype, verbose=args.verbose,
+                 threads=args.threads)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--category", required=True, help="The RL-unseen target category, e.g. finance.")
     run.add_argument("--source", nargs="+", help="RL source categories (default: movies).")
     run.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
+    run.add_argument("--lam-sweep", type=_float_list, metavar="L1,L2,...",
+                     help="Evaluate PaST at each lambda, e.g. 0.25,0.5,1,1.5 (one inject + eval each).")
+    run.add_argument("--refine-rounds", type=int, metavar="K",
+                     help="Iterative skill refinement over K disjoint parts of the source data (paper: 2).")
+    run.add_argument("--variants", metavar="V1,V2,...",
+                     help="Variants to evaluate (default base,sft,past,open_book); also pre_injection, sequential, "
+                          "target_rl.")
     run.add_argument("--export", type=Path, help="Write the leaderboard JSON here (default: leaderboards/).")
     run.add_argument("--force", nargs="+", metavar="STAGE",
                      help="Rebuild these stages (and so everything downstream): warmup sft_source rl vector "
@@ -228,12 +276,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(ev)
     ev.set_defaults(func=cmd_eval)
 
-    board = sub.add_parser("leaderboard", help="Leaderboard JSON files: show them, or regenerate the schema.")
+    board = sub.add_parser("leaderboard", help="Leaderboard JSON files: show, merge, HTML page, or the schema.")
     board_sub = board.add_subparsers(dest="action", required=True)
     show = board_sub.add_parser("show", help="Print leaderboard JSON files as tables.")
     show.add_argument("files", nargs="+", help="Leaderboard JSON files.")
     schema = board_sub.add_parser("schema", help="Write the JSON Schema (default: leaderboards/schema.json).")
     schema.add_argument("--out", type=Path, help="Where to write it instead.")
+    merge = board_sub.add_parser("merge", help="Combine exports; a rerun of the same evaluation keeps the newest.")
+    merge.add_argument("files", nargs="+", type=Path, help="Leaderboard JSON files.")
+    merge.add_argument("--out", type=Path, required=True, help="The merged leaderboard JSON.")
+    page = board_sub.add_parser("html", help="One self-contained HTML page (sortable table, bars, PaST - SFT).")
+    page.add_argument("files", nargs="+", type=Path, help="Leaderboard JSON files (merged first).")
+    page.add_argument("--out", type=Path, required=True, help="The .html file to write.")
     board.set_defaults(func=cmd_leaderboard)
 
     analyze = sub.add_parser("analyze", help="Analyses of checkpoints, e.g. SFT vs RL update orthogonality.")
@@ -257,11 +311,42 @@ def build_parser() -> argparse.ArgumentParser:
     bvec.add_argument("--mergekit-yaml", help="The mergekit-yaml executable (default: on PATH or next to python).")
     bvec.add_argument("--workdir", type=Path, help="Scratch directory for the models (default: a temp dir).")
     bvec.add_argument("--json", type=Path, help="Also write the results here as JSON.")
+    thr = bench_sub.add_parser("throughput", help="Episodes/s of the hf backend: batched + KV cache vs one at a "
+                                                  "time (identical greedy results required); last line speedup: N.")
+    thr.add_argument("--model", default="smollm2-135m-instruct", help="Model spec (default: the embedded SmolLM2).")
+    thr.add_argument("--category", default="finance", help="Native category whose test tasks to run.")
+    thr.add_argument("--tasks", type=int, default=16, help="Episodes (test tasks) per mode.")
+    thr.add_argument("--batch-size", type=int, default=16, help="Episodes advanced together in batched modes.")
+    thr.add_argument("--max-turns", type=int, default=4, help="Model turns per episode.")
+    thr.add_argument("--max-new-tokens", type=int, default=64, help="New tokens per turn.")
+    thr.add_argument("--repeats", type=int, default=3, help="Timings of each batched mode (median reported).")
+    thr.add_argument("--sequential-repeats", type=int, default=1, help="Timings of the one-at-a-time baseline.")
+    reg = bench_sub.add_parser("regress", help="CI gate: a fixed small task set with the default model, greedy, "
+                                               "compared with a committed baseline; exit 1 on a regression.")
+    reg.add_argument("--baseline", type=Path, default=Path("leaderboards/ci-baseline.json"),
+                     help="Baseline leaderboard JSON (default: leaderboards/ci-baseline.json).")
+    reg.add_argument("--tolerance", type=float, default=0.15,
+                     help="Largest allowed worsening of a rate (absolute, default 0.15: one of the 8 episodes may "
+                          "flip between CPUs whose float rounding differs; a broken harness moves rates far more).")
+    reg.add_argument("--update", action="store_true", help="Measure and rewrite the baseline (after an intended "
+                                                           "change; commit it with that change).")
     bench.set_defaults(func=cmd_bench)
 
     cats = sub.add_parser("categories", help="List the task categories.")
     cats.add_argument("--suite", choices=["native", "stabletoolbench"], default="native", help="Which suite.")
     cats.set_defaults(func=cmd_categories)
+
+    srv = sub.add_parser("serve", help="Serve a model behind an OpenAI-compatible chat-completions endpoint (hf).")
+    srv.add_argument("--model", default="smollm2-135m-instruct", help="Model spec (default smollm2-135m-instruct).")
+    srv.add_argument("--host", default="127.0.0.1", help="Bind address (default loopback; others get a warning).")
+    srv.add_argument("--port", type=int, default=8000, help="Port (default 8000; 0 picks a free one and prints it).")
+    srv.add_argument("--dtype", choices=["float32", "bfloat16", "float16"], default="float32", help="Model dtype.")
+    srv.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's; 1 is steadier on a "
+                                                 "busy machine).")
+    srv.add_argument("--verbose", action="store_true", help="Log every request to stderr.")
+    srv.set_defaults(func=cmd_serve)
+    from toolpast.qa.cli import add_qa_parser  # the `qa` group lives in toolpast/qa/cli.py
+    add_qa_parser(sub)
     return parser
 
 
@@ -274,8 +359,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as error:  # noqa: BLE001 - name the model error type, keep the traceback for the rest
         from toolpast.models import ModelNotAvailable
+        from toolpast.rollout.openai_chat import BackendUnavailable
 
-        if isinstance(error, ModelNotAvailable):
+        if isinstance(error, (ModelNotAvailable, BackendUnavailable)):
             print(f"toolpast: error: {error}", file=sys.stderr)
             return 2
         raise

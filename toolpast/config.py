@@ -59,7 +59,12 @@ class RLConfig(TrainConfig):
     prompts_per_step: int = Field(2, ge=1, description="Distinct tasks per step; each gets num_generations rollouts.")
     num_generations: int = Field(4, ge=2, description="Rollouts per task (the GRPO group size).")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
-    beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model).")
+    beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model, "
+                                                "and so no KL in the log).")
+    scale_rewards: Literal["group", "batch", "none"] = Field(
+        "group", description="GRPO advantage scaling (TRL): divide by the group's reward std (group), the batch's "
+                             "(batch), or not at all (none; Dr. GRPO). With near-constant shaped rewards, group "
+                             "scaling blows tiny differences up to unit advantages.")
     max_turns: int = Field(3, ge=1, description="Model turns per episode before it is cut off.")
     max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn.")
     train_tasks: int = Field(64, ge=1, description="Training tasks drawn per source category.")
@@ -76,11 +81,26 @@ class EvalConfig(Strict):
     batch_size: int = Field(16, ge=1, description="Episodes advanced together by the hf backend.")
     max_turns: int = Field(4, ge=1, description="Model turns per episode.")
     max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn (greedy).")
-    variants: list[Literal["base", "sft", "past", "open_book"]] = Field(
+    samples: int = Field(1, ge=1, description="Episodes per task (k). k > 1 needs temperature > 0 and adds pass@k "
+                                              "and pass^k to the metrics.")
+    temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0 = greedy (the default).")
+    variants: list[Literal["base", "sft", "past", "open_book", "pre_injection", "sequential", "target_rl"]] = Field(
         default_factory=lambda: ["base", "sft", "past", "open_book"],
-        description="base = the shared start model; sft = target docs SFT; past = sft + lambda * v; "
-                    "open_book = the base model with the target docs in its prompt (reference).")
+        description="base = the shared start model; sft = target docs SFT; past = sft + lambda * v (one per "
+                    "lam_sweep value); open_book = the base model with the target docs in its prompt (reference); "
+                    "pre_injection = target docs SFT starting from base + lambda * v; sequential = target docs SFT "
+                    "starting from the source RL model; target_rl = GRPO on the target's train tasks from the "
+                    "target SFT model (an upper reference, costs one more RL stage).")
     openai_base_url: str | None = Field(None, description="Server URL for the openai backend.")
+    openai_model: str | None = Field(None, description="Model name sent to the openai backend's server (the id "
+                                                       "it lists at GET /v1/models; `toolpast serve` prints it).")
+    openai_api_key_env: str = Field("OPENAI_API_KEY", description="Name of the environment variable holding the "
+                                                                  "openai backend's API key (\"EMPTY\" if unset).")
+    request_timeout_s: float = Field(60.0, gt=0, description="openai backend: seconds before one request times out.")
+    max_retries: int = Field(4, ge=0, description="openai backend: retries of a timed-out, unreachable, 429 or 5xx "
+                                                  "request (exponential backoff) before the evaluation stops.")
+    response_cache: bool = Field(True, description="openai backend: cache successful replies on disk, keyed by the "
+                                                   "request (seedless sampling is never cached).")
 
 
 class RunConfig(Strict):
@@ -102,6 +122,13 @@ class RunConfig(Strict):
     seed: int = Field(0, description="Seed of training, sampling and task generation.")
     world_seed: int = Field(0, description="Seed of the simulated worlds and their task splits.")
     lam: float = Field(1.0, description="Skill vector scale lambda (the paper uses 1).")
+    lam_sweep: list[float] = Field(default_factory=list,
+                                   description="Evaluate PaST at each of these lambdas (one inject and one eval each, "
+                                               "all other stages shared); empty = only lam.")
+    refine_rounds: int = Field(1, ge=1, description="Iterative skill refinement rounds K (the paper uses 2): the "
+                                                    "source docs and RL tasks are dealt into K disjoint parts; round "
+                                                    "k SFTs the base on part k's docs, starts RL on part k's tasks "
+                                                    "from that SFT + v_(k-1), and v_k = RL - that SFT.")
     warmup: WarmupConfig = Field(default_factory=WarmupConfig)
     sft: SFTConfig = Field(default_factory=SFTConfig, description="Knowledge SFT (source and target alike).")
     rl: RLConfig = Field(default_factory=RLConfig)

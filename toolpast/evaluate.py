@@ -1,6 +1,11 @@
-"""Zero-shot evaluation of one model on held-out tasks: greedy episodes, graded by toolenv, summarised.
+"""Zero-shot evaluation of one model on held-out tasks: episodes on any backend, graded by toolenv, summarised.
 
-Writes `episodes.jsonl` (one graded trajectory per task) and returns the leaderboard metrics.
+Backends: `hf` and `vllm` run episodes at the token level (toolpast.rollout.episodes; hf keeps each batch's KV
+cache across turns); `openai` talks to any OpenAI-compatible server at the message level
+(toolpast.rollout.chat_episodes). Greedy by default; `samples` > 1 with a temperature gives pass@k and pass^k.
+
+Every finished batch is appended to `episodes.jsonl` (one graded trajectory per task and sample) before the next
+starts, so a killed evaluation resumes where it stopped; the metrics are computed from that file only.
 """
 
 from __future__ import annotations
@@ -10,66 +15,120 @@ from pathlib import Path
 
 import toolenv
 from toolpast.config import EvalConfig
-from toolpast.leaderboard.stats import wilson_interval
+from toolpast.io import atomic_write_text
+from toolpast.leaderboard.schema import TaskOutcome
+from toolpast.leaderboard.stats import pass_k_fields, wilson_interval
 from toolpast.progress import progress_bar
-from toolpast.rollout.chat_tokens import ChatTokens
-from toolpast.rollout.episodes import EpisodeRecord, run_episodes
 
 
 def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, tokenizer):
+    """A token-level generator (hf or vllm) for `model_dir`."""
     if cfg.backend == "hf":
         from toolpast.models import load_model
         from toolpast.rollout.hf import HFGenerator
         from toolpast.stages.training import device_kind
 
         model = load_model(model_dir, dtype=dtype, device=device_kind())
-        return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=0.0, seed=seed)
+        return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=cfg.temperature, seed=seed)
     if cfg.backend == "vllm":
         from toolpast.rollout.vllm import VLLMGenerator
 
-        return VLLMGenerator.from_model_dir(model_dir, tokenizer.eos_token_id, temperature=0.0, seed=seed,
+        return VLLMGenerator.from_model_dir(model_dir, tokenizer.eos_token_id, temperature=cfg.temperature, seed=seed,
                                             dtype="bfloat16" if dtype == "float32" else dtype)
-    raise NotImplementedError(f"backend {cfg.backend!r} is not wired into token-level evaluation yet")
+    raise ValueError(f"backend {cfg.backend!r} is not a token-level backend")
 
 
-def summarise(records: list[EpisodeRecord]) -> dict:
-    """Leaderboard metrics (see leaderboard.schema.Metrics) from graded episodes."""
-    grades = [r.episode.grade() for r in records]
+def episode_runner(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str):
+    """`run(episodes) -> records` for the configured backend; records expose `.episode` and `.model_tokens`."""
+    if cfg.backend == "openai":
+        from toolpast.paths import toolpast_home
+        from toolpast.rollout.chat_episodes import make_chat_client, run_chat_episodes
+
+        client = make_chat_client(cfg, toolpast_home() / "cache" / "openai")
+        return lambda episodes: run_chat_episodes(episodes, client, cfg.max_turns, cfg.max_new_tokens,
+                                                  concurrency=cfg.batch_size, temperature=cfg.temperature,
+                                                  seed=seed)
+    from toolpast.models import load_tokenizer
+    from toolpast.rollout.chat_tokens import ChatTokens
+    from toolpast.rollout.episodes import run_episodes
+
+    tokenizer = load_tokenizer(model_dir)
+    chat, generator = ChatTokens(tokenizer), make_generator(model_dir, cfg, seed, dtype, tokenizer)
+    return lambda episodes: run_episodes(episodes, generator, chat, cfg.max_turns, cfg.max_new_tokens)
+
+
+def summarise(rows: list[dict], samples: int = 1) -> dict:
+    """Leaderboard metrics (leaderboard.schema.Metrics fields + `outcomes`) from episodes.jsonl rows.
+
+    With several samples per task, n counts episodes (tasks x samples) and the Wilson interval treats them as
+    independent, which overstates precision a little; pass@k and pass^k are per task.
+    """
+    grades = [toolenv.Grade.model_validate(r["grade"]) for r in rows]
     n = len(grades)
     successes = sum(g.success for g in grades)
     low, high = wilson_interval(successes, n)
     steps = sum(g.n_steps for g in grades)
     mean = (lambda values: round(sum(values) / n, 4)) if n else (lambda values: None)
-    return {
+    per_task: dict[str, list[int]] = {}
+    for row, grade in zip(rows, grades):
+        per_task.setdefault(row["task_id"], []).append(int(grade.success))
+    outcomes = [TaskOutcome(task_id=t, successes=sum(v), samples=len(v)) for t, v in per_task.items()]
+    metrics = {
         "success_rate": successes / n if n else 0.0, "n": n, "successes": successes,
         "ci95_low": round(low, 4), "ci95_high": round(high, 4),
         "mean_steps": mean([g.n_steps for g in grades]),
-        "mean_model_tokens": mean([r.model_tokens for r in records]),
+        "mean_model_tokens": mean([r["model_tokens"] for r in rows]),
         "error_observation_rate": round(sum(g.n_errors for g in grades) / steps, 4) if steps else None,
         "finished_rate": mean([float(g.finished) for g in grades]),
         "valid_call_rate": mean([g.valid_call_rate for g in grades]),
         "api_recall": mean([g.api_recall for g in grades]),
     }
+    if samples > 1:
+        metrics.update(pass_k_fields(outcomes))
+    return {**metrics, "outcomes": [o.model_dump() for o in outcomes]}
+
+
+def _finished_rows(path: Path) -> dict[tuple[str, int], dict]:
+    """Rows of a previous, interrupted attempt. A torn last line (killed mid-write) is dropped from the file, so
+    that what is appended next starts on a line of its own."""
+    rows, torn = {}, False
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                torn = True
+                continue
+            rows[(row["task_id"], row["sample"])] = row
+        if torn:
+            atomic_write_text(path, "".join(json.dumps(row) + "\n" for row in rows.values()))
+    return rows
 
 
 def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int, dtype: str, workdir: Path,
              title: str) -> dict:
-    from toolpast.models import load_tokenizer
-
-    tokenizer = load_tokenizer(model_dir)
-    chat = ChatTokens(tokenizer)
-    generator = make_generator(model_dir, cfg, seed, dtype, tokenizer)
+    if cfg.samples > 1 and cfg.temperature == 0:
+        raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
+    log = workdir / "episodes.jsonl"
+    done = _finished_rows(log)
+    jobs = [(task, sample) for sample in range(cfg.samples) for task in tasks]
+    todo = [(task, sample) for task, sample in jobs if (task.id, sample) not in done]
     limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
-    records: list[EpisodeRecord] = []
-    with progress_bar(title, total=len(tasks)) as advance:
-        for start in range(0, len(tasks), cfg.batch_size):
-            batch = [toolenv.Episode(t, book=book, limits=limits) for t in tasks[start:start + cfg.batch_size]]
-            done = run_episodes(batch, generator, chat, cfg.max_turns, cfg.max_new_tokens)
-            records += done
-            advance(len(done), info=f"success {sum(r.episode.grade().success for r in records)}/{len(records)}")
-    with open(workdir / "episodes.jsonl", "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps({"grade": record.episode.grade().model_dump(mode="json"),
-                                     "trajectory": record.episode.trajectory.model_dump(mode="json"),
-                                     "model_tokens": record.model_tokens}) + "\n")
-    return summarise(records)
+    with progress_bar(title, total=len(jobs)) as advance:
+        advance(len(jobs) - len(todo), info="resumed" if done else "")
+        run = episode_runner(model_dir, cfg, seed, dtype) if todo else None
+        for start in range(0, len(todo), cfg.batch_size):
+            batch = todo[start:start + cfg.batch_size]
+            records = run([toolenv.Episode(task, book=book, limits=limits) for task, _ in batch])
+            with open(log, "a", encoding="utf-8") as handle:
+                for (task, sample), record in zip(batch, records):
+                    row = {"task_id": task.id, "sample": sample,
+                           "grade": record.episode.grade().model_dump(mode="json"),
+                           "trajectory": record.episode.trajectory.model_dump(mode="json"),
+                           "model_tokens": record.model_tokens}
+                    done[(task.id, sample)] = row
+                    handle.write(json.dumps(row) + "\n")
+                handle.flush()
+            wins = sum(r["grade"]["success"] for r in done.values())
+            advance(len(batch), info=f"success {wins}/{len(done)}")
+    return summarise([done[(task.id, sample)] for task, sample in jobs], cfg.samples)

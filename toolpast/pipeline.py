@@ -1,9 +1,10 @@
 """`toolpast run`: the PaST data flow of DESIGN.md section 3 as a short composition of cached stages.
 
-warm-up (shared base) -> SFT on source docs -> GRPO on source tasks -> v = rl - sft
-                      -> SFT on target docs -> inject lambda * v -> evaluate every variant zero-shot.
+warm-up (shared base) -> [K rounds: SFT on source docs part k -> GRPO on source tasks part k -> v_k = rl_k - sft_k]
+                      -> SFT on target docs -> inject lambda * v_K (one per swept lambda) -> evaluate every variant.
 Each stage is keyed by its config and by the exact builds of its inputs, so a rerun reuses what is done,
-`--force STAGE` rebuilds that stage (and so everything downstream of it), and a killed stage resumes.
+`--force STAGE` rebuilds that stage (every build of it, e.g. all rounds' `rl`) and so everything downstream of
+it, and a killed stage resumes. The refinement rounds are `refinement.py`; the evaluated variants `variants.py`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import toolenv
 from toolpast import __version__
-from toolpast.artifacts import Artifact, ArtifactStore, canonical_json
+from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, stage_key
 from toolpast.config import RunConfig
 from toolpast.evaluate import evaluate
 from toolpast.io import atomic_write_text
@@ -23,7 +25,7 @@ from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdenti
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
-from toolpast.stages.data import eval_tasks, knowledge_rows, rl_tasks, suite_categories, warmup_rows
+from toolpast.stages.data import WHOLE, Part, eval_tasks, knowledge_rows, suite_categories, train_tasks, warmup_rows
 from toolpast.stages.rl import run_rl
 from toolpast.stages.sft import run_sft
 
@@ -53,79 +55,131 @@ def check_categories(cfg: RunConfig) -> None:
 
 
 class Runner:
-    """Runs stages through the artifact store, reporting for each whether it was reused and how long it took."""
+    """Runs stages through the artifact store, reporting for each whether it was reused and how long it took.
+
+    A forced stage is rebuilt once per run: a second request for the same key in the same run reuses that build.
+    """
 
     def __init__(self, store: ArtifactStore, force: set[str]):
         self.store, self.force = store, force
+        self.rebuilt: set[tuple[str, str]] = set()
 
     def stage(self, name: str, spec: dict, fn) -> Artifact:
+        kind = name.split(":")[0]
+        key = (kind, stage_key(kind, spec))
         started = time.time()
-        artifact, reused = self.store.run(name.split(":")[0], spec, fn, force=name.split(":")[0] in self.force)
+        artifact, reused = self.store.run(kind, spec, fn, force=kind in self.force and key not in self.rebuilt)
+        if not reused:
+            self.rebuilt.add(key)
         elapsed = time.time() - started
         verb = "[green]reused[/]" if reused else f"[yellow]built[/] in {elapsed:.0f}s"
         console.print(f"stage {name:<16} {verb}  {artifact.path}", soft_wrap=True)
         return artifact
 
 
+@dataclass(frozen=True)
+class Model:
+    """A checkpoint to start from or evaluate, with the reference that later stage keys record for it."""
+
+    path: Path
+    ref: str | dict  # a stage build id, or the spec of a model no stage built (the raw --model)
+
+
+def _part_tag(part: Part) -> dict:
+    """Extra spec keys of a refinement round; none for the whole data, so K = 1 keys stay what they were."""
+    return {} if part == WHOLE else {"round": part[0], "rounds": part[1]}
+
+
+class Stages:
+    """The stage builders of one run: each keys its artifact by its config and its inputs' build ids."""
+
+    def __init__(self, cfg: RunConfig, runner: Runner, base: Model):
+        self.cfg, self.runner, self.base = cfg, runner, base
+        self.common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
+        # native runs without options keep the keys they always had
+        default_suite = cfg.suite == "native" and not cfg.suite_options
+        self.suite = {} if default_suite else {"suite": cfg.suite, "suite_options": cfg.suite_options}
+
+    @staticmethod
+    def model_of(artifact: Artifact) -> Model:
+        return Model(artifact.path / "model", build_id(artifact))
+
+    def knowledge_sft(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
+                "sft": cfg.sft.model_dump()}
+        title = f"SFT docs {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+        return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
+                                                               cfg.sft, w, cfg.seed, cfg.dtype, title))
+
+    def rl(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
+        """GRPO on the categories' train tasks (never their test split)."""
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
+                "rl": cfg.rl.model_dump()}
+        title = f"GRPO {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+        return self.runner.stage(name, spec, lambda w: run_rl(start.path, train_tasks(cfg, categories, part),
+                                                              cfg.rl, w, cfg.seed, cfg.dtype, title))
+
+    def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
+        return self.runner.stage(name, {"rl": build_id(rl), "sft": build_id(sft)},
+                                 lambda w: _extract(rl.path / "model", sft.path / "model", w))
+
+    def inject(self, name: str, model: Model, vector: Artifact, lam: float) -> Artifact:
+        return self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
+                                 lambda w: _inject(model.path, vector.path / "vector", lam, w))
+
+
 def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | None = None,
                  command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
+    from toolpast.refinement import check_parts, refine
+    from toolpast.variants import sweep, variant_models
+
     check_categories(cfg)
+    check_parts(cfg)
+    sweep(cfg.lam, cfg.lam_sweep)
+    if cfg.eval.backend == "openai":  # one served model cannot stand for the run's several checkpoints
+        raise ValueError("`toolpast run` evaluates several checkpoints, an OpenAI-compatible server serves one: "
+                         "serve a checkpoint with `toolpast serve --model DIR` and score it with `toolpast eval "
+                         "--set eval.backend=openai --set eval.openai_base_url=URL --set eval.openai_model=NAME`")
     unknown = set(force) - set(STAGES)
     if unknown:
         raise ValueError(f"--force takes stage names {list(STAGES)}, got {sorted(unknown)}")
     runner = Runner(store or ArtifactStore(), set(force))
     base_dir = resolve_model(cfg.model)
-    common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
-    # native runs without options keep the keys they always had
-    default_suite = cfg.suite == "native" and not cfg.suite_options
-    suite = {} if default_suite else {"suite": cfg.suite, "suite_options": cfg.suite_options}
     start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
-
+    stages = Stages(cfg, runner, Model(base_dir, start_spec))
     if cfg.warmup.enabled:
-        warm = runner.stage("warmup", {**common, "start": start_spec, "warmup": cfg.warmup.model_dump()},
+        warm = runner.stage("warmup", {**stages.common, "start": start_spec, "warmup": cfg.warmup.model_dump()},
                             lambda w: run_sft(base_dir, warmup_rows(cfg), cfg.warmup, w, cfg.seed, cfg.dtype,
                                               "warm-up (protocol)"))
-        base_model, base_ref = warm.path / "model", {"warmup": build_id(warm)}
-    else:
-        base_model, base_ref = base_dir, start_spec
+        stages.base = Model(warm.path / "model", {"warmup": build_id(warm)})
+    base = stages.base
 
-    def knowledge_sft(name: str, categories: list[str]) -> Artifact:
-        spec = {**common, **suite, "start": base_ref, "categories": categories, "sft": cfg.sft.model_dump()}
-        return runner.stage(name, spec, lambda w: run_sft(base_model, knowledge_rows(categories, cfg), cfg.sft, w,
-                                                          cfg.seed, cfg.dtype, f"SFT docs {'+'.join(categories)}"))
-
-    sft_source = knowledge_sft("sft_source", cfg.source)
-    rl = runner.stage("rl", {**common, **suite, "start": build_id(sft_source), "categories": cfg.source,
-                             "rl": cfg.rl.model_dump()},
-                      lambda w: run_rl(sft_source.path / "model", rl_tasks(cfg), cfg.rl, w, cfg.seed, cfg.dtype,
-                                       f"GRPO {'+'.join(cfg.source)}"))
-    vector = runner.stage("vector", {"rl": build_id(rl), "sft": build_id(sft_source)},
-                          lambda w: _extract(rl.path / "model", sft_source.path / "model", w))
-    sft_target = knowledge_sft("sft_target", [cfg.target])
-    past = runner.stage("inject", {"model": build_id(sft_target), "vector": build_id(vector), "lam": cfg.lam},
-                        lambda w: _inject(sft_target.path / "model", vector.path / "vector", cfg.lam, w))
-
-    geometry = runner.stage("orthogonality", {"base": base_ref, "sft": build_id(sft_source), "rl": build_id(rl),
+    rounds = refine(stages)
+    last = rounds[-1]
+    sft_target = stages.knowledge_sft("sft_target", [cfg.target], base)
+    geometry = runner.stage("orthogonality", {"base": base.ref, "sft": build_id(last.sft), "rl": build_id(last.rl),
                                               "control": build_id(sft_target)},
-                            lambda w: _orthogonality(base_model, sft_source.path / "model", rl.path / "model",
+                            lambda w: _orthogonality(base.path, last.sft.path / "model", last.rl.path / "model",
                                                      sft_target.path / "model", w))
     cos = {k: "n/a" if v is None else f"{v:+.4f}" for k, v in geometry.outputs.items()}
     console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
                   f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
 
-    variants = {"base": (base_model, base_ref, "closed"),
-                "sft": (sft_target.path / "model", build_id(sft_target), "closed"),
-                "past": (past.path / "model", build_id(past), "closed"),
-                "open_book": (base_model, base_ref, "open")}
     tasks = eval_tasks(cfg)
     entries = []
     for name in cfg.eval.variants:
-        model_dir, ref, book = variants[name]
-        result = runner.stage(f"eval:{name}", {**common, **suite, "model": ref, "category": cfg.target, "book": book,
-                                                "eval": cfg.eval.model_dump(exclude={"variants"})},
-                              lambda w: evaluate(model_dir, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
-                                                 f"eval {name} on {cfg.target}"))
-        entries.append(_entry(cfg, name, model_dir, book, result, vector, command))
+        for candidate in variant_models(name, stages, rounds, sft_target):
+            model, book = candidate.model, candidate.book
+            result = runner.stage(f"eval:{candidate.label}",
+                                  {**stages.common, **stages.suite, "model": model.ref, "category": cfg.target,
+                                   "book": book, "eval": cfg.eval.model_dump(exclude={"variants"})},
+                                  lambda w: evaluate(model.path, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
+                                                     f"eval {candidate.label} on {cfg.target}"))
+            entry = _entry(cfg, name, model.path, book, result, last.vector, command)
+            # The variant (lambda, vector, rounds) is the candidate's: a sweep has several past entries.
+            entries.append(entry.model_copy(update={"variant": candidate.variant}))
     board = Leaderboard(entries=entries)
     out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
     atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
@@ -169,5 +223,10 @@ def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifa
         seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend,
         date=finished.isoformat(timespec="seconds"), packages=made.packages)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
-                 suite=cfg.suite, category=cfg.target, book=book, metrics=Metrics(**result.outputs),
-                 provenance=provenance)
+                 suite=cfg.suite, category=cfg.target, book=book, metrics=_metrics(result.outputs),
+                 provenance=provenance, outcomes=result.outputs.get("outcomes"))
+
+
+def _metrics(outputs: dict) -> Metrics:
+    """An evaluation's metrics; evaluations cached before per-task outcomes existed simply have none."""
+    return Metrics(**{k: v for k, v in outputs.items() if k != "outcomes"})

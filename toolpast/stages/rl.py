@@ -18,17 +18,17 @@ from pathlib import Path
 import toolenv
 from toolpast.config import RLConfig
 from toolpast.models import load_model, load_tokenizer
-from toolpast.progress import RichProgressCallback
 from toolpast.rollout.chat_tokens import ChatTokens
 from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
 from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
                                       save_full_model)
+from toolpast.training_view import LiveTrainingCallback
 
 # rollout_func is experimental in TRL; pyproject pins trl exactly for that reason, so the warning adds nothing.
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-LOGGED = {"reward": "reward", "success": "rewards/env_success/mean", "tokens": "completions/mean_length",
-          "kl": "kl"}
+LOGGED = {"reward": "reward", "reward sd": "reward_std", "success": "rewards/env_success/mean",
+          "kl": "kl", "tokens": "completions/mean_length", "step s": "step_time"}
 
 
 def _prompt_key(messages) -> str:
@@ -114,7 +114,7 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
         **common_trainer_args(cfg, checkpoints, seed, dtype),
         per_device_train_batch_size=group, num_generations=cfg.num_generations, steps_per_generation=1,
         num_iterations=1, max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256),
-        temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards="group",
+        temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards=cfg.scale_rewards,
         mask_truncated_completions=False, reward_weights=[1.0, 0.0], shuffle_dataset=True,
         remove_unused_columns=False, log_completions=False, disable_dropout=True,
         use_vllm=cfg.use_vllm, vllm_mode="colocate", vllm_importance_sampling_correction=False,
@@ -123,7 +123,7 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
     trainer = GRPOTrainer(model=model, reward_funcs=[env_reward, env_success], args=args,
                           train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
                           peft_config=lora_config(cfg), rollout_func=rollout,
-                          callbacks=[RichProgressCallback(title, log_path, keys=LOGGED)])
+                          callbacks=[LiveTrainingCallback(title, log_path, keys=LOGGED)])
     trainer.remove_callback(PrinterCallback)
     resume = latest_checkpoint(checkpoints)
     trainer.train(resume_from_checkpoint=resume)

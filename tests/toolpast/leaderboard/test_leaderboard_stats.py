@@ -1,6 +1,6 @@
 import pytest
 
-from toolpast.leaderboard.stats import wilson_interval
+from toolpast.leaderboard.stats import newcombe_difference, wilson_interval
 
 
 def test_wilson_known_values():
@@ -15,3 +15,14 @@ def test_wilson_edges():
     assert wilson_interval(0, 0) == (0.0, 1.0)
     with pytest.raises(ValueError):
         wilson_interval(3, 2)
+
+
+def test_newcombe_difference_known_value():
+    # Newcombe (1998), Stat Med 17:873, Table II example (56/70 vs 48/80), method 10: 0.0524 to 0.3339
+    d, low, high = newcombe_difference(56, 70, 48, 80)
+    assert d == pytest.approx(0.2)
+    assert low == pytest.approx(0.0524, abs=1e-4) and high == pytest.approx(0.3339, abs=1e-4)
+    d, low, high = newcombe_difference(0, 10, 0, 10)
+    assert d == 0 and low < 0 < high
+    with pytest.raises(ValueError):
+        newcombe_difference(0, 0, 1, 2)

@@ -1,0 +1,123 @@
+"""The HTTP side of `toolpast serve`: stdlib ThreadingHTTPServer, loopback by default.
+
+Each connection gets a thread (HTTP/1.1 keep-alive, as the openai client pools connections); the engine
+serialises model calls. A handler error becomes a 500 in OpenAI's error body, and a client that hung up
+(e.g. after its own timeout) is ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from toolpast.serve.app import ChatApp
+from toolpast.serve.schema import error_body
+
+_MAX_BODY = 16 << 20
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ChatServer
+    protocol_version = "HTTP/1.1"
+
+    def _send(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def _dispatch(self, method: str) -> None:
+        body = b""
+        if method == "POST":
+            try:
+                length = int(self.headers.get("Content-Length", ""))
+            except ValueError:
+                self.close_connection = True
+                return self._send(411, error_body("Content-Length is required."))
+            if not 0 <= length <= _MAX_BODY:
+                self.close_connection = True
+                return self._send(413, error_body(f"The request body must be at most {_MAX_BODY} bytes."))
+            body = self.rfile.read(length)
+        try:
+            status, payload = self.server.app.handle(method, self.path, body)
+        except Exception as e:  # noqa: BLE001 - the server keeps serving; the client sees a 500 and may retry
+            status, payload = 500, error_body(f"Internal server error: {type(e).__name__}: {e}", kind="server_error")
+        self._send(status, payload)
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self._dispatch("POST")
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._dispatch("GET")
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (signature of the base class)
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class ChatServer(ThreadingHTTPServer):
+    """A bound server; `port=0` picks a free port (see `.url`). `serve_forever()`, or `start()` in a thread."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, app: ChatApp, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False):
+        self.app, self.verbose = app, verbose
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                                  name="toolpast-serve")
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+def serve(spec: str, host: str = "127.0.0.1", port: int = 8000, dtype: str = "float32", verbose: bool = False,
+          threads: int | None = None) -> int:
+    """`toolpast serve`: load the model, print the URL, serve until interrupted."""
+    from toolpast.serve.engine import HFChatEngine
+
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+
+    if not is_loopback(host):
+        print(f"toolpast serve: warning: binding {host}, not loopback: anyone who can reach this machine can use the "
+              "model (there is no authentication)", file=sys.stderr, flush=True)
+    engine = HFChatEngine.load(spec, dtype=dtype)
+    server = ChatServer(ChatApp(engine), host, port, verbose=verbose)
+    print(f"serving model {engine.name!r} at {server.url}  (POST /v1/chat/completions; Ctrl-C stops)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        print("toolpast serve: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
