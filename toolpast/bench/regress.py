@@ -4,8 +4,8 @@ It runs a fixed small task set with the default model, greedily, closed- and ope
 metrics with a committed baseline (`leaderboards/ci-baseline.json`, leaderboard schema). A metric that moves the
 wrong way by more than the tolerance fails the gate (exit 1) with a diff table, and so does a mean token count or
 turn count that drifts by more than 15% either way; a digest of the greedy transcripts is shown for information
-(it changes whenever prompts, parsing or decoding change, which is worth a look but may be intended). `--update` rewrites the baseline after an intended change: commit it with the
-change that caused it.
+(it changes whenever prompts, parsing or decoding change, which is worth a look but may be intended).
+`--update` rewrites the baseline after an intended change: commit it with the change that caused it.
 
 The untrained default model solves nothing, so success is 0 in the baseline; what the gate watches is the
 harness: prompt rendering, action parsing, tool execution, grading and decoding, through the rates they produce

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -98,6 +99,10 @@ class ChatServer(ThreadingHTTPServer):
         self.server_close()
 
 
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def serve(spec: str, host: str = "127.0.0.1", port: int = 8000, dtype: str = "float32", verbose: bool = False,
           threads: int | None = None) -> int:
     """`toolpast serve`: load the model, print the URL, serve until interrupted."""
@@ -114,6 +119,10 @@ def serve(spec: str, host: str = "127.0.0.1", port: int = 8000, dtype: str = "fl
     engine = HFChatEngine.load(spec, dtype=dtype)
     server = ChatServer(ChatApp(engine), host, port, verbose=verbose)
     print(f"serving model {engine.name!r} at {server.url}  (POST /v1/chat/completions; Ctrl-C stops)", flush=True)
+    # Started in the background by a non-interactive shell, a process inherits SIGINT as *ignored*, and Python
+    # then never raises KeyboardInterrupt: take both stop signals explicitly so Ctrl-C and `kill` always stop it.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, _raise_keyboard_interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

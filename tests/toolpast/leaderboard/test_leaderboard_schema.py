@@ -22,7 +22,8 @@ def test_committed_leaderboards_validate():
     from toolpast.leaderboard.schema import Leaderboard
 
     # *.digests.json: the regression gate's transcript digests that sit next to its baseline, not a leaderboard
-    exports = [p for p in SCHEMA_PATH.parent.glob("*.json") if p != SCHEMA_PATH and not p.name.endswith(".digests.json")]
+    exports = [p for p in SCHEMA_PATH.parent.glob("*.json")
+               if p != SCHEMA_PATH and not p.name.endswith(".digests.json")]
     assert exports
     for path in exports:
         board = Leaderboard.model_validate_json(path.read_text())
