@@ -5,7 +5,7 @@ import json
 import math
 
 import pytest
-from chat_testutil import ScriptedServer, completion, error
+from chat_testutil import completion, error
 
 import toolenv
 from toolpast.config import EvalConfig
@@ -25,36 +25,23 @@ def _episodes():
     return [toolenv.Episode(t, book="closed", limits=toolenv.EpisodeLimits(max_steps=3)) for t in TASKS]
 
 
-@pytest.fixture
-def server():
-    started = []
-
-    def start(respond) -> ScriptedServer:
-        started.append(ScriptedServer(respond))
-        return started[-1]
-
-    yield start
-    for s in started:
-        s.close()
-
-
 def _client(url, **kw):
     return OpenAIChatClient(url, "m", timeout_s=2, backoff_s=0.01, **kw)
 
 
-def test_oracle_replies_are_graded_as_successes(server):
-    s = server(lambda hit, body: (200, completion(_finish(ANSWERS[body["messages"][1]["content"]]), tokens=7)))
+def test_oracle_replies_are_graded_as_successes(serve_script):
+    s = serve_script(lambda hit, body: (200, completion(_finish(ANSWERS[body["messages"][1]["content"]]), tokens=7)))
     records = run_chat_episodes(_episodes(), _client(s.url), max_turns=3, max_tokens=32, concurrency=2)
     assert all(r.episode.done and r.turns == 1 and r.model_tokens == 7 for r in records)
     assert [r.episode.grade().success for r in records] == [True] * len(TASKS)
 
 
-def test_wrong_calls_continue_the_conversation_and_cut_offs_still_step(server):
+def test_wrong_calls_continue_the_conversation_and_cut_offs_still_step(serve_script):
     def respond(hit, body):
         turn = sum(m["role"] == "assistant" for m in body["messages"])
         return 200, completion("Action: no_such_api\nAction Input: {}", "length" if turn == 0 else "stop", tokens=None)
 
-    s = server(respond)
+    s = serve_script(respond)
     records = run_chat_episodes(_episodes(), _client(s.url), max_turns=2, max_tokens=8)
     for record in records:
         assert record.turns == 2 and record.cut_off_turns == 1 and record.tokens_estimated
@@ -66,8 +53,8 @@ def test_wrong_calls_continue_the_conversation_and_cut_offs_still_step(server):
     assert max(len(b["messages"]) for b in s.bodies) == 4 and s.hits == 2 * len(TASKS)
 
 
-def test_seeds_differ_per_episode_when_sampling_and_are_not_sent_when_greedy(server):
-    s = server(lambda hit, body: (200, completion(_finish("x"))))
+def test_seeds_differ_per_episode_when_sampling_and_are_not_sent_when_greedy(serve_script):
+    s = serve_script(lambda hit, body: (200, completion(_finish("x"))))
     run_chat_episodes(_episodes(), _client(s.url), max_turns=1, max_tokens=8, temperature=0.7, seed=10)
     assert sorted(b["seed"] for b in s.bodies) == [10, 11, 12]
     assert {b["temperature"] for b in s.bodies} == {0.7}
@@ -79,12 +66,12 @@ def test_seeds_differ_per_episode_when_sampling_and_are_not_sent_when_greedy(ser
         run_chat_episodes(_episodes(), _client(s.url), max_turns=1, max_tokens=8, temperature=1.0, seed=[1, 2])
 
 
-def test_a_failed_turn_stops_the_run_without_stepping_it(server, tmp_path):
+def test_a_failed_turn_stops_the_run_without_stepping_it(serve_script, tmp_path):
     def respond(hit, body):
         first_turn = len(body["messages"]) == 2
         return (200, completion("Action: no_such_api\nAction Input: {}")) if first_turn else (500, error("down"))
 
-    s = server(respond)
+    s = serve_script(respond)
     episodes = _episodes()
     with pytest.raises(BackendUnavailable, match=s.url):
         run_chat_episodes(episodes, _client(s.url, max_retries=1, cache_dir=tmp_path), max_turns=3, max_tokens=8)

@@ -4,7 +4,7 @@ and whole toolenv episodes through `toolpast serve` on the tiny model."""
 import json
 
 import pytest
-from chat_testutil import ScriptedServer, cache_files, completion, error, unused_port
+from chat_testutil import cache_files, completion, error, unused_port
 
 import toolenv
 from toolpast.models import load_model, load_tokenizer
@@ -17,19 +17,6 @@ from toolpast.serve import ChatApp, ChatServer, HFChatEngine
 
 MESSAGES = [{"role": "system", "content": "You are a tool agent."}, {"role": "user", "content": "Price of ACME?"}]
 FAST = dict(timeout_s=0.3, backoff_s=0.01)
-
-
-@pytest.fixture
-def serve_script():
-    started = []
-
-    def start(respond) -> ScriptedServer:
-        started.append(ScriptedServer(respond))
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.close()
 
 
 def test_server_errors_are_retried_until_success(serve_script, tmp_path):
