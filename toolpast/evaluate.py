@@ -16,7 +16,7 @@ from pathlib import Path
 import toolenv
 from toolpast.config import EvalConfig
 from toolpast.io import atomic_write_text
-from toolpast.leaderboard.schema import TaskOutcome
+from toolpast.leaderboard.schema import Metrics, TaskOutcome
 from toolpast.leaderboard.stats import pass_k_fields, wilson_interval
 from toolpast.progress import progress_bar
 
@@ -86,6 +86,12 @@ def summarise(rows: list[dict], samples: int = 1) -> dict:
     if samples > 1:
         metrics.update(pass_k_fields(outcomes))
     return {**metrics, "outcomes": [o.model_dump() for o in outcomes]}
+
+
+def metrics_and_outcomes(outputs: dict) -> tuple[Metrics, list | None]:
+    """What `summarise` returned, as leaderboard Metrics plus per-task outcomes (None for evaluations cached
+    before outcomes existed)."""
+    return Metrics(**{k: v for k, v in outputs.items() if k != "outcomes"}), outputs.get("outcomes")
 
 
 def _finished_rows(path: Path) -> dict[tuple[str, int], dict]:

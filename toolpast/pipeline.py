@@ -19,9 +19,9 @@ import toolenv
 from toolpast import __version__
 from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, stage_key
 from toolpast.config import RunConfig
-from toolpast.evaluate import evaluate
+from toolpast.evaluate import evaluate, metrics_and_outcomes
 from toolpast.io import atomic_write_text
-from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdentity, Provenance, Variant
+from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Provenance, Variant
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
@@ -177,9 +177,8 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
                                    "book": book, "eval": cfg.eval.model_dump(exclude={"variants"})},
                                   lambda w: evaluate(model.path, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
                                                      f"eval {candidate.label} on {cfg.target}"))
-            entry = _entry(cfg, name, model.path, book, result, last.vector, command)
             # The variant (lambda, vector, rounds) is the candidate's: a sweep has several past entries.
-            entries.append(entry.model_copy(update={"variant": candidate.variant}))
+            entries.append(_entry(cfg, candidate.variant, model.path, book, result, command))
     board = Leaderboard(entries=entries)
     out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
     atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
@@ -209,11 +208,7 @@ def _orthogonality(base: Path, sft: Path, rl: Path, control_sft: Path, workdir: 
     return {"cos_sft_rl": overall.cos_sft_rl, "cos_sft_control": overall.cos_sft_control}
 
 
-def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifact, vector: Artifact,
-           command: str) -> Entry:
-    variant = Variant(name=name, lam=cfg.lam if name == "past" else None,
-                      vector_id=vector.key if name == "past" else None,
-                      source_categories=list(cfg.source) if name == "past" else [])
+def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, book: str, result: Artifact, command: str) -> Entry:
     # The evaluation's own manifest says which code and packages produced the numbers (it may be a reused build).
     made = result.manifest
     finished = dt.datetime.fromisoformat(made.started_at) + dt.timedelta(seconds=made.wall_time_s)
@@ -222,11 +217,7 @@ def _entry(cfg: RunConfig, name: str, model_dir: Path, book: str, result: Artifa
         preset=cfg.preset, config_hash=hashlib.sha256(canonical_json(cfg.model_dump()).encode()).hexdigest()[:16],
         seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend,
         date=finished.isoformat(timespec="seconds"), packages=made.packages)
+    metrics, outcomes = metrics_and_outcomes(result.outputs)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
-                 suite=cfg.suite, category=cfg.target, book=book, metrics=_metrics(result.outputs),
-                 provenance=provenance, outcomes=result.outputs.get("outcomes"))
-
-
-def _metrics(outputs: dict) -> Metrics:
-    """An evaluation's metrics; evaluations cached before per-task outcomes existed simply have none."""
-    return Metrics(**{k: v for k, v in outputs.items() if k != "outcomes"})
+                 suite=cfg.suite, category=cfg.target, book=book, metrics=metrics, provenance=provenance,
+                 outcomes=outcomes)

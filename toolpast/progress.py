@@ -30,6 +30,12 @@ def quiet_library_bars() -> None:
 quiet_library_bars()
 
 
+def bar_progress() -> Progress:
+    """The columns of every toolpast bar: description, bar, done/total, elapsed, eta, a free-text info field."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TextColumn("eta"), TimeRemainingColumn(), TextColumn("{task.fields[info]}"), console=console)
+
+
 class Bar:
     """A progress bar with elapsed time and ETA; `update(completed, info)` sets its position."""
 
@@ -38,9 +44,7 @@ class Bar:
         self.start, self.start_done = time.time(), completed
         self._progress = None
         if console.is_terminal:
-            self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                                      TextColumn("{task.fields[info]}"), console=console)
+            self._progress = bar_progress()
             self._progress.start()
             self._task = self._progress.add_task(description, total=total, completed=completed, info="")
 

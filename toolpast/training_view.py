@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from rich.console import Group
 from rich.live import Live
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from toolpast.progress import Bar, RichProgressCallback, console
+from toolpast.progress import Bar, RichProgressCallback, bar_progress, console
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -47,9 +46,7 @@ class _LiveBar(Bar):
     def __init__(self, description: str, total: int, completed: int, render_table):
         self.description, self.total, self.start_done = description, total, completed
         self._render_table = render_table
-        self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-                                  TextColumn("{task.fields[info]}"), console=console)
+        self._progress = bar_progress()
         self._task = self._progress.add_task(description, total=total, completed=completed, info="")
         self._live = Live(self._group(), console=console, refresh_per_second=2)
         self._live.start()

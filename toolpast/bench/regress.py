@@ -29,7 +29,7 @@ import toolenv
 from toolpast import __version__
 from toolpast.artifacts import canonical_json, git_commit, package_versions
 from toolpast.io import atomic_write_text
-from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdentity, Provenance, Variant
+from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Provenance, Variant
 
 HIGHER_IS_BETTER = ("success_rate", "finished_rate", "valid_call_rate", "api_recall")
 LOWER_IS_BETTER = ("error_observation_rate",)
@@ -65,7 +65,7 @@ def _transcript_digest(episodes_jsonl: Path) -> str:
 def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, str]]:
     """Evaluate the task set; returns the board and each entry's transcript digest."""
     from toolpast.config import EvalConfig
-    from toolpast.evaluate import evaluate
+    from toolpast.evaluate import evaluate, metrics_and_outcomes
     from toolpast.models import resolve_model
     from toolpast.models.identity import weights_sha256
 
@@ -73,6 +73,7 @@ def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, st
     eval_cfg = EvalConfig(tasks=cfg.tasks, batch_size=cfg.tasks * 2, max_turns=cfg.max_turns,
                           max_new_tokens=cfg.max_new_tokens)
     identity = ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir))
+    commit, packages = git_commit(), package_versions()  # once per run, not per entry
     entries, digests = [], {}
     for category in cfg.categories:
         tasks = toolenv.get_category(category, seed=cfg.world_seed).tasks("test", n=cfg.tasks)
@@ -81,13 +82,13 @@ def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, st
                 out = evaluate(model_dir, tasks, book, eval_cfg, 0, "float32", Path(work), f"regress {category} {book}")
                 digests[f"{category}/{book}"] = _transcript_digest(Path(work) / "episodes.jsonl")
             provenance = Provenance(
-                toolpast_version=__version__, git_commit=git_commit(), command=command, preset="regress",
+                toolpast_version=__version__, git_commit=commit, command=command, preset="regress",
                 config_hash=cfg.digest(), seeds={"seed": 0, "world_seed": cfg.world_seed}, backend="hf",
-                date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=package_versions())
+                date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=packages)
+            metrics, outcomes = metrics_and_outcomes(out)
             entries.append(Entry(model=identity, variant=Variant(name="base" if book == "closed" else "open_book"),
                                  suite="native", category=category, book=book, provenance=provenance,
-                                 metrics=Metrics(**{k: v for k, v in out.items() if k != "outcomes"}),
-                                 outcomes=out["outcomes"]))
+                                 metrics=metrics, outcomes=outcomes))
     return Leaderboard(entries=entries), digests
 
 
@@ -134,9 +135,7 @@ def run_regress(baseline_path: Path, update: bool = False, tolerance: float = 0.
     out = console or Console(width=140)
     if update:
         board, digests = measure(cfg, f"toolpast bench regress --baseline {baseline_path} --update")
-        payload = json.loads(board.model_dump_json())
-        payload_text = json.dumps(payload, indent=2) + "\n"
-        atomic_write_text(baseline_path, payload_text)
+        atomic_write_text(baseline_path, board.model_dump_json(indent=2) + "\n")
         atomic_write_text(baseline_path.with_suffix(".digests.json"), json.dumps(
             {"config": cfg.model_dump(), "transcripts": digests}, indent=2) + "\n")
         print(f"baseline written: {baseline_path} ({len(board.entries)} entries)")
