@@ -5,8 +5,14 @@ observation. Re-encoding the whole conversation every turn costs a prefill that 
 generator keeps every batch's KV cache between calls: when a call's sequences extend the rows of a previous call
 (same tokens, plus new ones), only the new tokens are fed to the model. Episodes that finished simply are not in
 the next call; their rows leave the batch (`DynamicCache.batch_select_indices`). New tokens of different lengths
-are left-padded *inside* the sequence (attention mask 0), so positions stay exact (transformers derives
-position ids from the cumulative mask).
+are left-padded *inside* the sequence (attention mask 0), so positions stay exact (position ids come from the
+cumulative mask).
+
+Within a turn the decode loop is our own rather than `model.generate`: generate keeps every row in the forward
+pass until the longest reply of the batch ends, and replies of one turn differ a lot in length (an EOS at token
+5, a rambling row at 64). Here rows that finished are parked (their cache rows kept) and leave the forward pass;
+the turn's rows are re-packed left-padded at its end. Plain greedy argmax or temperature sampling (the
+model's generation_config defaults, e.g. a repetition penalty, are not applied, as with our vLLM sampling).
 
 A cache is only valid for the weights that produced it: a generator must not outlive a weight update (TRL's RL
 loop builds a fresh one per rollout).
@@ -46,6 +52,8 @@ class HFGenerator:
 
     @torch.no_grad()
     def generate(self, sequences: list[list[int]], max_new_tokens: int) -> list[list[int]]:
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
         if self.seed is not None:
             torch.manual_seed(self.seed)
         was_training = self.model.training
@@ -140,22 +148,91 @@ class HFGenerator:
         ids, mask = torch.cat([batch.ids, new_ids], 1), torch.cat([batch.mask, new_mask], 1)
         cached = batch.cache.get_seq_length() if batch.cache is not None else 0
         self.prefilled_tokens += int(mask[:, cached:].sum())
-        sample = self.temperature > 0
-        out = self.model.generate(
-            input_ids=ids, attention_mask=mask, past_key_values=batch.cache, max_new_tokens=max_new_tokens,
-            do_sample=sample, temperature=self.temperature if sample else None, top_p=1.0 if sample else None,
-            top_k=None, pad_token_id=self.pad_id, eos_token_id=self.eos_id, return_dict_in_generate=True,
-            use_cache=True)
-        generated = out.sequences[:, ids.shape[1]:]
-        gen_mask = torch.zeros_like(generated)
-        results = []
-        for row in range(generated.shape[0]):
-            new = generated[row].tolist()
-            if self.eos_id in new:
-                new = new[:new.index(self.eos_id) + 1]
-            gen_mask[row, :len(new)] = 1
-            results.append(new)
-        batch.ids, batch.mask = out.sequences, torch.cat([mask, gen_mask], 1)
-        batch.cache = out.past_key_values
+        results, batch.ids, batch.mask, batch.cache = self._decode(ids, mask, batch.cache, cached, max_new_tokens)
         batch.tokens = [tuple(seq) + tuple(new) for seq, new in zip(sequences, results)]
         return results
+
+    def _decode(self, ids: torch.Tensor, mask: torch.Tensor, cache, cached: int, max_new_tokens: int):
+        """Greedy or sampled decoding where a row that ends its reply (EOS or the token budget) stops costing.
+
+        `model.generate` keeps every row in the forward pass until the longest reply ends; replies of one turn
+        differ a lot in length, so here finished rows leave the batch once enough of them have piled up
+        (`_compact`), keeping their cache rows, and the turn's rows are re-packed left-padded at the end
+        (`_repack`). Each row's last token stays uncached, as `_LiveBatch` requires.
+        Returns (new tokens per row, ids, mask, cache) for the next turn."""
+        rows = ids.shape[0]
+        tokens: list[list[int]] = [[] for _ in range(rows)]
+        live = list(range(rows))        # batch row -> original row
+        finished_at: dict[int, int] = {}  # live index -> cache length when it finished (still in the batch)
+        parked: dict[int, tuple[list[tuple[torch.Tensor, torch.Tensor]], int]] = {}  # row -> its cache, length
+        feed, feed_mask = ids[:, cached:], mask
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)[:, cached:]
+        for _ in range(max_new_tokens):
+            out = self.model(input_ids=feed, attention_mask=feed_mask, position_ids=positions, past_key_values=cache,
+                             use_cache=True, logits_to_keep=1)
+            cache, chosen = out.past_key_values, self._choose(out.logits[:, -1, :]).tolist()
+            length = cache.get_seq_length()
+            for j, row in enumerate(live):
+                if j in finished_at:
+                    continue
+                tokens[row].append(chosen[j])
+                if chosen[j] == self.eos_id or len(tokens[row]) == max_new_tokens:
+                    finished_at[j] = length
+            if len(finished_at) == len(live):
+                break
+            if len(finished_at) * 4 >= len(live):  # compaction copies the cache: only once a quarter is idle
+                live, feed_mask, chosen = self._compact(cache, live, feed_mask, finished_at, parked, chosen)
+                finished_at = {}
+            feed = torch.tensor(chosen, dtype=torch.long, device=ids.device)[:, None]
+            feed_mask = torch.cat([feed_mask, torch.ones_like(feed)], 1)
+            positions = feed_mask.sum(-1, keepdim=True) - 1
+        return tokens, *self._repack(ids, mask, cache, live, finished_at, parked, tokens)
+
+    def _choose(self, logits: torch.Tensor) -> torch.Tensor:
+        if self.temperature <= 0:
+            return logits.argmax(-1)
+        probs = torch.softmax(logits.float() / self.temperature, -1)
+        return torch.multinomial(probs, 1).squeeze(-1)
+
+    @staticmethod
+    def _compact(cache, live, feed_mask, finished_at, parked, chosen):
+        """Move finished rows out of the batch: park their cache rows (up to where they finished)."""
+        for j, length in finished_at.items():
+            parked[live[j]] = ([(layer.keys[j:j + 1, :, :length], layer.values[j:j + 1, :, :length])
+                                for layer in cache.layers], length)
+        keep = [j for j in range(len(live)) if j not in finished_at]
+        cache.batch_select_indices(torch.tensor(keep, dtype=torch.long, device=feed_mask.device))
+        return [live[j] for j in keep], feed_mask[keep], [chosen[j] for j in keep]
+
+    def _repack(self, ids, mask, cache, live, finished_at, parked, tokens):
+        """Every row's ids, mask and cache right-aligned to one width (left pads), for the next turn."""
+        length = cache.get_seq_length()
+        ends = {row: length for row in live}
+        ends.update({live[j]: at for j, at in finished_at.items()})
+        ends.update({row: at for row, (_, at) in parked.items()})
+        rows, width = ids.shape[0], max(ends.values()) + 1  # + each row's uncached last token
+        cols = ids.shape[1]
+        device = ids.device
+        out_ids = torch.full((rows, width), self.pad_id, dtype=torch.long, device=device)
+        out_mask = torch.zeros((rows, width), dtype=torch.long, device=device)
+        for row, end in ends.items():
+            new = torch.tensor(tokens[row], dtype=torch.long, device=device)
+            shift = width - (end + 1)
+            out_ids[row, shift:shift + cols], out_mask[row, shift:shift + cols] = ids[row], mask[row]
+            out_ids[row, shift + cols:shift + cols + len(new)] = new
+            out_mask[row, shift + cols:shift + cols + len(new)] = 1
+        if not parked and live == list(range(rows)) and all(at == length for at in finished_at.values()):
+            return out_ids, out_mask, cache  # every row still in place and the same length: nothing to move
+        index = {row: j for j, row in enumerate(live)}
+        for layer_index, layer in enumerate(cache.layers):
+            keys = layer.keys.new_zeros((rows, layer.keys.shape[1], width - 1, layer.keys.shape[3]))
+            values = layer.values.new_zeros((rows, layer.values.shape[1], width - 1, layer.values.shape[3]))
+            for row, end in ends.items():
+                if row in parked:
+                    k, v = parked[row][0][layer_index]
+                else:
+                    j = index[row]
+                    k, v = layer.keys[j:j + 1, :, :end], layer.values[j:j + 1, :, :end]
+                keys[row:row + 1, :, width - 1 - end:], values[row:row + 1, :, width - 1 - end:] = k, v
+            layer.keys, layer.values = keys, values
+        return out_ids, out_mask, cache

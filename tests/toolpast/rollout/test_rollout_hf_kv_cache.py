@@ -1,5 +1,9 @@
 """The cross-turn KV cache must not change what greedy decoding produces, whatever the batch composition."""
 
+from collections import Counter
+
+import torch
+
 import toolenv
 from toolpast.models import load_model, load_tokenizer
 from toolpast.rollout.chat_tokens import ChatTokens
@@ -61,3 +65,34 @@ def test_a_shared_prompt_prefix_is_encoded_once_without_changing_results(tiny_mo
     common = next(i for i, column in enumerate(zip(*prompts)) if len(set(column)) > 1)
     assert common >= 16  # the system prompt and protocol are the same for every task of a category
     assert separate.prefilled_tokens - shared.prefilled_tokens == 2 * common
+
+
+def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny_model_dir):
+    """Replies of different lengths: finished rows are parked mid-turn and re-packed, results unchanged."""
+    model, tokenizer = load_model(tiny_model_dir), load_tokenizer(tiny_model_dir)
+    torch.manual_seed(0)
+    with torch.no_grad():  # the tiny model's small init repeats one token; large weights give varied replies
+        for weight in model.parameters():
+            if weight.dim() == 2:
+                weight.normal_(0, 0.5)
+    chat = ChatTokens(tokenizer)
+    prompts = [chat.prompt_ids(e.reset()) for e in _episodes(6, 1)]
+    plain = HFGenerator(model, tokenizer, batch_size=8).generate(prompts, 16)
+    # a random model never says EOS: call a token some replies say "EOS" so they end at different steps
+    counts = Counter(t for reply in plain for t in set(reply[1:12]))
+    stop = next(t for t, n in counts.most_common() if n < len(plain))
+
+    def generator(**kw):
+        g = HFGenerator(model, tokenizer, batch_size=8, **kw)
+        g.eos_id = stop
+        return g
+
+    batched, reference = generator(), generator(reuse_cache=False, share_prefix=False)
+    first = batched.generate(prompts, 16)
+    assert first == [generator(reuse_cache=False).generate([p], 16)[0] for p in prompts]
+    lengths = [len(reply) for reply in first]
+    assert len(set(lengths)) > 2 and max(lengths) == 16, f"replies should end at different steps: {lengths}"
+    obs = chat.observation_ids("Observation text")
+    follow = [p + reply + obs for p, reply in zip(prompts, first)]
+    assert batched.generate(follow, 16) == reference.generate(follow, 16)
+    assert batched.prefilled_tokens < reference.prefilled_tokens - sum(len(p) for p in prompts) // 2
