@@ -67,8 +67,11 @@ def test_a_shared_prompt_prefix_is_encoded_once_without_changing_results(tiny_mo
     assert separate.prefilled_tokens - shared.prefilled_tokens == 2 * common
 
 
-def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny_model_dir):
+def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny_model_dir, monkeypatch):
     """Replies of different lengths: finished rows are parked mid-turn and re-packed, results unchanged."""
+    compactions = []
+    compact = HFGenerator._compact
+    monkeypatch.setattr(HFGenerator, "_compact", staticmethod(lambda *a: compactions.append(len(a[1])) or compact(*a)))
     model, tokenizer = load_model(tiny_model_dir), load_tokenizer(tiny_model_dir)
     torch.manual_seed(0)
     with torch.no_grad():  # the tiny model's small init repeats one token; large weights give varied replies
@@ -89,6 +92,7 @@ def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny
 
     batched, reference = generator(), generator(reuse_cache=False, share_prefix=False)
     first = batched.generate(prompts, 16)
+    assert compactions, "finished rows should have left the forward pass mid-turn"
     assert first == [generator(reuse_cache=False).generate([p], 16)[0] for p in prompts]
     lengths = [len(reply) for reply in first]
     assert len(set(lengths)) > 2 and max(lengths) == 16, f"replies should end at different steps: {lengths}"
