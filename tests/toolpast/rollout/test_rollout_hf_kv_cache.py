@@ -94,6 +94,11 @@ def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny
     first = batched.generate(prompts, 16)
     assert compactions, "finished rows should have left the forward pass mid-turn"
     assert first == [generator(reuse_cache=False).generate([p], 16)[0] for p in prompts]
+    for prompt, reply in zip(prompts, first):  # and equal to transformers' own generate, one prompt at a time
+        ids = torch.tensor([prompt])
+        out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=16, do_sample=False,
+                             eos_token_id=stop, pad_token_id=stop)[0, len(prompt):].tolist()
+        assert reply == (out[:out.index(stop) + 1] if stop in out else out)
     lengths = [len(reply) for reply in first]
     assert len(set(lengths)) > 2 and max(lengths) == 16, f"replies should end at different steps: {lengths}"
     obs = chat.observation_ids("Observation text")
