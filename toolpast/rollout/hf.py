@@ -171,6 +171,9 @@ class HFGenerator:
             out = self.model(input_ids=feed, attention_mask=feed_mask, position_ids=positions, past_key_values=cache,
                              use_cache=True, logits_to_keep=1)
             cache, chosen = out.past_key_values, self._choose(out.logits[:, -1, :]).tolist()
+            if any(cache.is_sliding):  # those layers keep only a window: parking/re-packing by length would be wrong
+                raise NotImplementedError(f"{type(self.model).__name__} has sliding-window attention layers; the hf "
+                                          "backend's row re-packing supports full-attention caches only (use vllm)")
             length = cache.get_seq_length()
             for j, row in enumerate(live):
                 if j in finished_at:

@@ -2,6 +2,7 @@
 
 from collections import Counter
 
+import pytest
 import torch
 
 import toolenv
@@ -105,3 +106,15 @@ def test_rows_that_end_early_leave_the_batch_and_continue_next_turn_exactly(tiny
     follow = [p + reply + obs for p, reply in zip(prompts, first)]
     assert batched.generate(follow, 16) == reference.generate(follow, 16)
     assert batched.prefilled_tokens < reference.prefilled_tokens - sum(len(p) for p in prompts) // 2
+
+
+def test_sliding_window_models_are_refused_with_a_clear_error(tiny_model_dir):
+    """Re-packing rows by cache length is only right for full-attention caches: say so instead of decoding wrong."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    config = MistralConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                           num_attention_heads=2, num_key_value_heads=1, sliding_window=8)
+    model = MistralForCausalLM(config)
+    with pytest.raises(NotImplementedError, match="sliding-window"):
+        HFGenerator(model, tokenizer).generate([[1, 2, 3]], 4)
