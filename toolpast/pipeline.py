@@ -90,6 +90,10 @@ def _part_tag(part: Part) -> dict:
     return {} if part == WHOLE else {"round": part[0], "rounds": part[1]}
 
 
+def _part_title(what: str, categories: list[str], part: Part) -> str:
+    return f"{what} {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+
+
 class Stages:
     """The stage builders of one run: each keys its artifact by its config and its inputs' build ids."""
 
@@ -108,7 +112,7 @@ class Stages:
         cfg = self.cfg
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "sft": cfg.sft.model_dump()}
-        title = f"SFT docs {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+        title = _part_title("SFT docs", categories, part)
         return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
                                                                cfg.sft, w, cfg.seed, cfg.dtype, title))
 
@@ -117,7 +121,7 @@ class Stages:
         cfg = self.cfg
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "rl": cfg.rl.model_dump()}
-        title = f"GRPO {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+        title = _part_title("GRPO", categories, part)
         return self.runner.stage(name, spec, lambda w: run_rl(start.path, train_tasks(cfg, categories, part),
                                                               cfg.rl, w, cfg.seed, cfg.dtype, title))
 

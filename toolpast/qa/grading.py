@@ -6,11 +6,12 @@ that judge without a network, so runs are free, deterministic and comparable; `t
 often it agrees with GPT-4.1: 0.895 on SEAL's 3,896 graded answers (kappa 0.76). The target was 0.90; what is
 left is mostly paraphrase that GPT-4.1 accepts and no word overlap can see ("divided" for "fragmentation",
 "Constantinople" for "Istanbul"), and a logistic regression on these same features does no better held-out.
-Also tried and rejected (2026-11-28): WordNet 3.0 synonyms, similar-to adjectives and derivations as matches for
-gold words (fixes as many answers as it breaks: net -0.001, e.g. "fourth" for "Quaternary"), and decision trees,
-gradient boosting and logistic regression on 14 features (lengths, precision, first-sentence recall, negation,
-rambling), 5-fold by passage: 0.872-0.889 held out against this rule's 0.895. Identical (question, answer) pairs
-that GPT-4.1 graded both ways cap any grader at 0.997, so the gap is semantics, not judge noise.
+Also tried and rejected (2026-11-28, one-off scripts on the calibration files, not kept): WordNet 3.0
+synonyms, similar-to adjectives and derivations as matches for gold words (fixes about as many answers as it
+breaks: -0.001 to -0.003 pooled, e.g. "fourth" for "Quaternary"), and decision trees, gradient boosting and
+logistic regression on 14 features (lengths, precision, first-sentence recall, negation, rambling), 5-fold by
+passage: 0.872-0.889 held out against this rule's 0.895. Identical (question, answer) pairs that GPT-4.1 graded
+both ways cap any grader at 0.997, so the gap is semantics, not judge noise.
 
 The rule (offline:v1), on the answer segment of the prediction (the text before the model starts rambling into a
 new "Question:", "Q:", "Passage:", ... line):

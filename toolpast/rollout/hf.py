@@ -38,6 +38,11 @@ class _LiveBatch:
 class HFGenerator:
     def __init__(self, model, tokenizer, batch_size: int = 16, temperature: float = 0.0, seed: int | None = None,
                  reuse_cache: bool = True, share_prefix: bool = True):
+        from transformers import DynamicCache
+
+        if any(DynamicCache(config=model.config).is_sliding):  # windowed layers: re-packing by length is wrong
+            raise NotImplementedError(f"{type(model).__name__} has sliding-window attention layers; the hf "
+                                      "backend's row re-packing supports full-attention caches only (use vllm)")
         self.model, self.tokenizer = model, tokenizer
         self.batch_size, self.temperature, self.seed = batch_size, temperature, seed
         self.reuse_cache, self.share_prefix = reuse_cache, share_prefix
@@ -171,9 +176,6 @@ class HFGenerator:
             out = self.model(input_ids=feed, attention_mask=feed_mask, position_ids=positions, past_key_values=cache,
                              use_cache=True, logits_to_keep=1)
             cache, chosen = out.past_key_values, self._choose(out.logits[:, -1, :]).tolist()
-            if any(cache.is_sliding):  # those layers keep only a window: parking/re-packing by length would be wrong
-                raise NotImplementedError(f"{type(self.model).__name__} has sliding-window attention layers; the hf "
-                                          "backend's row re-packing supports full-attention caches only (use vllm)")
             length = cache.get_seq_length()
             for j, row in enumerate(live):
                 if j in finished_at:

@@ -12,6 +12,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from toolpast.serve.server import send_json
+
 
 def completion(content: str, finish_reason: str = "stop", tokens: int | None = 3) -> dict:
     body = {"id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "m",
@@ -45,15 +47,7 @@ class ScriptedServer:
                 status, payload, *delay = respond(hit, body)
                 if delay:
                     time.sleep(delay[0])
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:  # the client gave up (timeout)
-                    self.close_connection = True
+                send_json(self, status, payload)  # a client that gave up (timeout) just ends the connection
 
             def log_message(self, *args) -> None:
                 pass
