@@ -30,7 +30,8 @@ Episode
 Grading
     From state, not an LLM: success = a ``give_answer`` stating every gold fact (numbers and
     strings normalised) and, for act tasks, a final world equal to the gold world. Partial
-    components (format, valid calls, API recall, fact recall, world) feed ``Grade.reward``.
+    components (format, valid calls, API recall, fact recall, world) feed ``Grade.reward``;
+    ``prototype_turn_rewards`` / ``prototype_reward`` rebuild the first author's per-turn ToolBench reward.
 
 Suites
     ``get_category(name, seed, suite=..., **options)`` and ``list_categories(suite=...)``
@@ -50,10 +51,11 @@ from toolenv.docs import ApiDoc, ParamDoc
 from toolenv.episode import Episode
 from toolenv.grading import Grade, RewardWeights
 from toolenv.oracle import oracle_actions, oracle_conversation
+from toolenv.prototype_reward import prototype_reward, prototype_turn_rewards
 from toolenv.records import EpisodeLimits, Observation, Task, TaskSource, ToolCall, Trajectory, TrajectoryStep
 
 __all__ = [
     "ApiDoc", "Category", "Episode", "EpisodeLimits", "Grade", "Observation", "ParamDoc", "RewardWeights",
     "Task", "TaskSource", "ToolCall", "Trajectory", "TrajectoryStep", "get_category", "get_task", "list_categories",
-    "oracle_actions", "oracle_conversation",
+    "oracle_actions", "oracle_conversation", "prototype_reward", "prototype_turn_rewards",
 ]

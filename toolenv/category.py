@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from toolenv.categories import SPECS
 from toolenv.corpus import knowledge_corpus
+from toolenv.doc_pairs import doc_pairs
 from toolenv.docs import ApiDoc, api_doc, docs_text
 from toolenv.functions import Function, compile_functions
+from toolenv.probes import Probe, knowledge_probes
 from toolenv.records import Split, Task
 from toolenv.seeding import derive_seed
 from toolenv.spec import CategorySpec
@@ -107,6 +109,14 @@ class Category:
     def knowledge_corpus(self) -> list[str]:
         """SFT documents about the API surface: no tasks, no world records."""
         return knowledge_corpus(self.spec, list(self.functions.values()))
+
+    def doc_pairs(self) -> list[list[dict]]:
+        """Stage-1 SFT chats (the prototype's API-doc pairs): no tasks, no world records."""
+        return doc_pairs(self.spec, list(self.functions.values()))
+
+    def knowledge_probes(self) -> list[Probe]:
+        """Closed-book questions on the API surface, phrased unlike the corpus and the pairs."""
+        return knowledge_probes(self.spec, list(self.functions.values()))
 
     def docs_text(self) -> str:
         return docs_of(self.slug)

@@ -75,6 +75,29 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from toolpast.sweep import SWEEP_VARIANTS, outputs_of, resolve_targets, run_sweep
+
+    if not getattr(args, "variants", None):
+        args.set = [*(args.set or []), f"eval.variants={json.dumps(SWEEP_VARIANTS)}"]
+    cfg = _config(args)
+    targets = resolve_targets(args.targets, cfg)
+    export = args.export or Path("leaderboards") / f"{cfg.suite}_sweep_{cfg.preset}.json"
+    command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    run_sweep(cfg, targets, args.seeds, export, force=set(args.force or []), command=command)
+    page, table = outputs_of(export)
+    print(table.read_text(encoding="utf-8"))
+    print(f"leaderboard JSON: {export}\nHTML page: {page}\nmarkdown table: {table}")
+    return 0
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 0,1,2, got {text!r}") from None
+
+
 def cmd_sft(args) -> int:
     from toolpast.models import resolve_model
     from toolpast.stages.data import knowledge_rows
@@ -144,7 +167,18 @@ def cmd_categories(args) -> int:
     return 0
 
 
+def cmd_leaderboard_table(args) -> int:
+    from toolpast.leaderboard.transfer import render_files
+
+    text = render_files(args.files, args.out, split=args.split, suite=args.suite, lam=args.lam,
+                        sft_data=args.sft_data)
+    print(args.out if args.out else text, end="\n" if args.out else "")
+    return 0
+
+
 def cmd_leaderboard(args) -> int:
+    if args.action == "table":
+        return cmd_leaderboard_table(args)
     if args.action == "schema":
         from toolpast.leaderboard.json_schema import write_schema
 
@@ -240,6 +274,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(run)
     run.set_defaults(func=cmd_run)
 
+    sweep = sub.add_parser("sweep", help="The transfer table: source stages once, then per target SFT -> inject -> "
+                                         "evaluate, with the diagnostic ladder; JSON + HTML + markdown.",
+                           epilog=settings, formatter_class=fmt,
+                           description="Per seed: warm-up, source SFT, GRPO and the skill vector once; source SFT vs "
+                                       "source RL on the source's test tasks (ladder rung b); then for every target: "
+                                       "target SFT, inject, evaluate base / sft / past with knowledge probes (rung "
+                                       "a). Resumable: rerun the same command after a kill.")
+    sweep.add_argument("--targets", default="all",
+                       help="all (the 21 RL-unseen native categories of tasks/native.json) or a comma-separated list.")
+    sweep.add_argument("--seeds", type=_int_list, default=[0], metavar="S1,S2,...",
+                       help="Seeds to run (default 0); the table reports mean and spread over them.")
+    sweep.add_argument("--source", nargs="+", help="RL source categories (default: movies).")
+    sweep.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
+    sweep.add_argument("--refine-rounds", type=int, metavar="K", help="Iterative skill refinement rounds.")
+    sweep.add_argument("--variants", metavar="V1,V2,...",
+                       help="Variants per target (default base,sft,past; open_book etc. when asked for).")
+    sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
+                                                   " the .html page and .md table are written beside it).")
+    sweep.add_argument("--force", nargs="+", metavar="STAGE", help="Rebuild these stages and everything downstream.")
+    _add_config_options(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+
     sft = sub.add_parser("sft", help="Knowledge SFT of a model on categories' API docs.", epilog=settings,
                          formatter_class=fmt)
     sft.add_argument("--categories", nargs="+", required=True, help="Categories whose docs corpus to train on.")
@@ -288,6 +344,15 @@ def build_parser() -> argparse.ArgumentParser:
     page = board_sub.add_parser("html", help="One self-contained HTML page (sortable table, bars, PaST - SFT).")
     page.add_argument("files", nargs="+", type=Path, help="Leaderboard JSON files (merged first).")
     page.add_argument("--out", type=Path, required=True, help="The .html file to write.")
+    tab = board_sub.add_parser("table", help="The paper's transfer table (markdown): base / SFT / PaST per category, "
+                                             "the average with a category-stratified bootstrap, and the ladder.")
+    tab.add_argument("files", nargs="+", type=Path, help="Leaderboard JSON files (merged first).")
+    tab.add_argument("--out", type=Path, help="Write the markdown here instead of printing it.")
+    tab.add_argument("--split", choices=["test", "validation"], help="Which split to report (needed when the files "
+                                                                     "mix them; validation is for tuning only).")
+    tab.add_argument("--suite", help="Which suite, when the files hold target categories of several.")
+    tab.add_argument("--lam", type=float, help="Which PaST lambda, when a category has several.")
+    tab.add_argument("--sft-data", help="Which SFT data protocol (docs, docs+trajectories), when several.")
     board.set_defaults(func=cmd_leaderboard)
 
     analyze = sub.add_parser("analyze", help="Analyses of checkpoints, e.g. SFT vs RL update orthogonality.")

@@ -29,6 +29,9 @@ class TrainConfig(Strict):
                                                 "adapters of this rank and merges them: the stage still outputs a "
                                                 "full model.")
     save_every: int = Field(10, ge=1, description="Checkpoint every N steps so a killed run resumes.")
+    bf16_autocast: bool = Field(False, description="Mixed precision: bf16 autocast over fp32 master weights (also on "
+                                                   "CPUs with AVX512-BF16, where a SmolLM2 step runs ~2x faster); "
+                                                   "the weights and optimizer state stay fp32.")
 
 
 class WarmupConfig(TrainConfig):
@@ -45,10 +48,30 @@ class WarmupConfig(TrainConfig):
     tasks_per_category: int = Field(24, ge=1, description="Training tasks drawn per warm-up category.")
 
 
-class SFTConfig(TrainConfig):
-    """Knowledge SFT: the category's API documentation corpus only (no task trajectories)."""
+class TrajectorySFTConfig(TrainConfig):
+    """Stage 2 of the two-stage protocol: the category's own closed-book oracle trajectories (train split only),
+    trained from the stage-1 (docs) checkpoint, as the first author's prototype does with ToolBench's answer
+    trajectories grouped by category."""
 
+    tasks_per_category: int = Field(48, ge=1, description="Train-split tasks whose oracle trajectories are used "
+                                                          "(the first N of the split; never test or validation tasks).")
+
+
+class SFTConfig(TrainConfig):
+    """Knowledge SFT of a category (the source before RL and every target alike).
+
+    data = docs: one stage, the API-doc corpus as plain text (no trajectories: the target stays zero-shot in
+    behaviour). data = docs+trajectories: the prototype's two stages: (1) the API docs as prompt/response pairs
+    (the fields of this config), then (2) the category's train-split oracle trajectories (`trajectories`).
+    """
+
+    data: Literal["docs", "docs+trajectories"] = Field(
+        "docs", description="docs: API-doc corpus as text, one stage. docs+trajectories: stage 1 the docs as "
+                            "prompt/response pairs, stage 2 the category's own train-split trajectories.")
     repeats: int = Field(1, ge=1, description="Passes over the docs corpus in the dataset (steps still rule).")
+    trajectories: TrajectorySFTConfig = Field(
+        default_factory=lambda: TrajectorySFTConfig(steps=20, batch_size=4, learning_rate=5e-5, max_length=768),
+        description="Stage 2 settings (data = docs+trajectories only).")
 
 
 class RLConfig(TrainConfig):
@@ -70,6 +93,11 @@ class RLConfig(TrainConfig):
     train_tasks: int = Field(64, ge=1, description="Training tasks drawn per source category.")
     reward: RewardWeights = Field(default_factory=RewardWeights,
                                   description="toolenv's shaped-reward weights; success always scores 1.")
+    reward_scheme: Literal["shaped", "prototype"] = Field(
+        "shaped", description="shaped: toolenv's partial credit (`reward`) below a success of 1. prototype: the "
+                              "first author's ToolBench reward (per turn +0.1 valid call, -0.1 a well-formed call "
+                              "of a bad API, -0.2 an invalid action; last turn +0.2 finished / -0.5 not; plus a "
+                              "pass reward 1 solved / 0.5 partially / 0 unsolved), summed over the episode.")
     use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
 
 
@@ -77,6 +105,11 @@ class EvalConfig(Strict):
     """Zero-shot evaluation on the target category's held-out test tasks."""
 
     tasks: int = Field(30, ge=1, description="Test tasks of the target category (the first N of its test split).")
+    split: Literal["test", "validation"] = Field(
+        "test", description="test: the reported held-out tasks. validation: the last RunConfig.validation_tasks of "
+                            "the train split, which no training stage sees; for recipe tuning, never reported.")
+    knowledge_probes: bool = Field(True, description="Also score closed-book knowledge questions about the "
+                                                     "category's API docs (the diagnostic ladder's first rung).")
     backend: Literal["hf", "vllm", "openai"] = Field("hf", description="Rollout backend.")
     batch_size: int = Field(16, ge=1, description="Episodes advanced together by the hf backend.")
     max_turns: int = Field(4, ge=1, description="Model turns per episode.")
@@ -84,6 +117,9 @@ class EvalConfig(Strict):
     samples: int = Field(1, ge=1, description="Episodes per task (k). k > 1 needs temperature > 0 and adds pass@k "
                                               "and pass^k to the metrics.")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0 = greedy (the default).")
+    bf16_autocast: bool = Field(False, description="hf backend: forward passes under bf16 autocast over fp32 weights "
+                                                   "(~2x on CPUs with AVX512-BF16; greedy replies may differ from "
+                                                   "fp32 ones at rare near-ties).")
     variants: list[Literal["base", "sft", "past", "open_book", "pre_injection", "sequential", "target_rl"]] = Field(
         default_factory=lambda: ["base", "sft", "past", "open_book"],
         description="base = the shared start model; sft = target docs SFT; past = sft + lambda * v (one per "
@@ -129,6 +165,8 @@ class RunConfig(Strict):
                                                     "source docs and RL tasks are dealt into K disjoint parts; round "
                                                     "k SFTs the base on part k's docs, starts RL on part k's tasks "
                                                     "from that SFT + v_(k-1), and v_k = RL - that SFT.")
+    validation_tasks: int = Field(20, ge=0, description="Tasks at the end of each category's train split held "
+                                                         "out of every training stage (eval.split=validation).")
     warmup: WarmupConfig = Field(default_factory=WarmupConfig)
     sft: SFTConfig = Field(default_factory=SFTConfig, description="Knowledge SFT (source and target alike).")
     rl: RLConfig = Field(default_factory=RLConfig)

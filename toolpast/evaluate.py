@@ -29,7 +29,8 @@ def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, toke
         from toolpast.stages.training import device_kind
 
         model = load_model(model_dir, dtype=dtype, device=device_kind())
-        return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=cfg.temperature, seed=seed)
+        return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=cfg.temperature, seed=seed,
+                           bf16_autocast=cfg.bf16_autocast)
     if cfg.backend == "vllm":
         from toolpast.rollout.vllm import VLLMGenerator
 
@@ -91,7 +92,7 @@ def summarise(rows: list[dict], samples: int = 1) -> dict:
 def metrics_and_outcomes(outputs: dict) -> tuple[Metrics, list | None]:
     """What `summarise` returned, as leaderboard Metrics plus per-task outcomes (None for evaluations cached
     before outcomes existed)."""
-    return Metrics(**{k: v for k, v in outputs.items() if k != "outcomes"}), outputs.get("outcomes")
+    return Metrics(**{k: v for k, v in outputs.items() if k in Metrics.model_fields}), outputs.get("outcomes")
 
 
 def _finished_rows(path: Path) -> dict[tuple[str, int], dict]:

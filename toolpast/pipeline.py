@@ -14,6 +14,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import toolenv
 from toolpast import __version__
@@ -25,9 +26,14 @@ from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Prove
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
-from toolpast.stages.data import WHOLE, Part, eval_tasks, knowledge_rows, suite_categories, train_tasks, warmup_rows
+from toolpast.stages.data import (WHOLE, Part, category_tasks, check_validation_holdout, doc_pair_rows,
+                                  knowledge_rows, suite_categories, suite_category, train_tasks, trajectory_rows,
+                                  warmup_rows)
 from toolpast.stages.rl import run_rl
 from toolpast.stages.sft import run_sft
+
+if TYPE_CHECKING:
+    from toolpast.refinement import Round
 
 STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "orthogonality", "eval")
 
@@ -104,17 +110,32 @@ class Stages:
         default_suite = cfg.suite == "native" and not cfg.suite_options
         self.suite = {} if default_suite else {"suite": cfg.suite, "suite_options": cfg.suite_options}
 
+    def for_target(self, target: str) -> Stages:
+        """The same stages (runner, base model, keys) for another target category, as a sweep needs."""
+        return Stages(self.cfg.model_copy(update={"target": target}), self.runner, self.base)
+
     @staticmethod
     def model_of(artifact: Artifact) -> Model:
         return Model(artifact.path / "model", build_id(artifact))
 
     def knowledge_sft(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
+        """SFT of `start` on the categories' knowledge: the docs corpus (sft.data = docs), or the two-stage
+        protocol (docs as prompt/response pairs, then the categories' train trajectories from that checkpoint)."""
         cfg = self.cfg
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "sft": cfg.sft.model_dump()}
-        title = _part_title("SFT docs", categories, part)
-        return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
-                                                               cfg.sft, w, cfg.seed, cfg.dtype, title))
+        if cfg.sft.data == "docs":
+            title = _part_title("SFT docs", categories, part)
+            return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
+                                                                   cfg.sft, w, cfg.seed, cfg.dtype, title))
+        docs = self.runner.stage(name, spec, lambda w: run_sft(
+            start.path, doc_pair_rows(categories, cfg, part), cfg.sft, w, cfg.seed, cfg.dtype,
+            _part_title("SFT 1/2 doc pairs", categories, part)))
+        spec = {**self.common, **self.suite, "start": build_id(docs), "categories": categories, **_part_tag(part),
+                "trajectories": cfg.sft.trajectories.model_dump(), "repeats": cfg.sft.repeats}
+        return self.runner.stage(f"{name}:trajectories", spec, lambda w: run_sft(
+            docs.path / "model", trajectory_rows(categories, cfg, part), cfg.sft.trajectories, w, cfg.seed,
+            cfg.dtype, _part_title("SFT 2/2 trajectories", categories, part)))
 
     def rl(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
         """GRPO on the categories' train tasks (never their test split)."""
@@ -133,15 +154,30 @@ class Stages:
         return self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
                                  lambda w: _inject(model.path, vector.path / "vector", lam, w))
 
+    def evaluate(self, label: str, model: Model, category: str, book: str) -> Artifact:
+        """Episodes of `model` on the category's evaluation tasks, plus the knowledge probes (closed book)."""
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "model": model.ref, "category": category, "book": book,
+                "eval": cfg.eval.model_dump(exclude={"variants"})}
+        return self.runner.stage(f"eval:{label}", spec,
+                                 lambda w: _evaluate(cfg, model.path, category, book, w, f"eval {label} on {category}"))
 
-def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | None = None,
-                 command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
-    from toolpast.refinement import check_parts, refine
-    from toolpast.variants import sweep, variant_models
+    def entry(self, variant: Variant, model: Model, category: str, book: str, result: Artifact,
+              command: str) -> Entry:
+        return _entry(self.cfg, variant, model.path, category, book, result, command)
+
+
+def check_config(cfg: RunConfig, force: set[str] = frozenset()) -> None:
+    """Everything that can be refused before the first stage runs (a late error would cost the stages before it)."""
+    from toolpast.refinement import check_parts
+    from toolpast.variants import sweep
 
     check_categories(cfg)
     check_parts(cfg)
+    check_validation_holdout(cfg)
     sweep(cfg.lam, cfg.lam_sweep)
+    if cfg.eval.samples > 1 and cfg.eval.temperature == 0:
+        raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
     if cfg.eval.backend == "openai":  # one served model cannot stand for the run's several checkpoints
         raise ValueError("`toolpast run` evaluates several checkpoints, an OpenAI-compatible server serves one: "
                          "serve a checkpoint with `toolpast serve --model DIR` and score it with `toolpast eval "
@@ -149,6 +185,13 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     unknown = set(force) - set(STAGES)
     if unknown:
         raise ValueError(f"--force takes stage names {list(STAGES)}, got {sorted(unknown)}")
+    if not cfg.eval.variants:
+        raise ValueError("eval.variants is empty: name at least one variant to evaluate")
+
+
+def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore | None = None) -> Stages:
+    """Validate the whole config, then build (or reuse) the shared base model."""
+    check_config(cfg, force)
     runner = Runner(store or ArtifactStore(), set(force))
     base_dir = resolve_model(cfg.model)
     start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
@@ -158,32 +201,43 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
                             lambda w: run_sft(base_dir, warmup_rows(cfg), cfg.warmup, w, cfg.seed, cfg.dtype,
                                               "warm-up (protocol)"))
         stages.base = Model(warm.path / "model", {"warmup": build_id(warm)})
-    base = stages.base
+    return stages
 
-    rounds = refine(stages)
-    last = rounds[-1]
-    sft_target = stages.knowledge_sft("sft_target", [cfg.target], base)
-    geometry = runner.stage("orthogonality", {"base": base.ref, "sft": build_id(last.sft), "rl": build_id(last.rl),
-                                              "control": build_id(sft_target)},
-                            lambda w: _orthogonality(base.path, last.sft.path / "model", last.rl.path / "model",
-                                                     sft_target.path / "model", w))
-    cos = {k: "n/a" if v is None else f"{v:+.4f}" for k, v in geometry.outputs.items()}
-    console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
-                  f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
 
-    tasks = eval_tasks(cfg)
+def evaluate_target(stages: Stages, rounds: list[Round], command: str,
+                    sft_target: Artifact | None = None) -> list[Entry]:
+    """Target SFT, the requested variants built from it, and their evaluations on the target's tasks."""
+    from toolpast.variants import variant_models
+
+    cfg = stages.cfg
+    sft_target = sft_target or stages.knowledge_sft("sft_target", [cfg.target], stages.base)
     entries = []
     for name in cfg.eval.variants:
         for candidate in variant_models(name, stages, rounds, sft_target):
-            model, book = candidate.model, candidate.book
-            result = runner.stage(f"eval:{candidate.label}",
-                                  {**stages.common, **stages.suite, "model": model.ref, "category": cfg.target,
-                                   "book": book, "eval": cfg.eval.model_dump(exclude={"variants"})},
-                                  lambda w: evaluate(model.path, tasks, book, cfg.eval, cfg.seed, cfg.dtype, w,
-                                                     f"eval {candidate.label} on {cfg.target}"))
+            result = stages.evaluate(candidate.label, candidate.model, cfg.target, candidate.book)
             # The variant (lambda, vector, rounds) is the candidate's: a sweep has several past entries.
-            entries.append(_entry(cfg, candidate.variant, model.path, book, result, command))
-    board = Leaderboard(entries=entries)
+            entries.append(stages.entry(candidate.variant, candidate.model, cfg.target, candidate.book, result,
+                                        command))
+    return entries
+
+
+def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | None = None,
+                 command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
+    from toolpast.refinement import refine
+
+    stages = prepare(cfg, force, store)
+    base = stages.base
+    rounds = refine(stages)
+    last = rounds[-1]
+    sft_target = stages.knowledge_sft("sft_target", [cfg.target], base)
+    geometry = stages.runner.stage("orthogonality", {"base": base.ref, "sft": build_id(last.sft),
+                                                     "rl": build_id(last.rl), "control": build_id(sft_target)},
+                                   lambda w: _orthogonality(base.path, last.sft.path / "model",
+                                                            last.rl.path / "model", sft_target.path / "model", w))
+    cos = {k: "n/a" if v is None else f"{v:+.4f}" for k, v in geometry.outputs.items()}
+    console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
+                  f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
+    board = Leaderboard(entries=evaluate_target(stages, rounds, command, sft_target))
     out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
     atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
     return board, out
@@ -212,7 +266,20 @@ def _orthogonality(base: Path, sft: Path, rl: Path, control_sft: Path, workdir: 
     return {"cos_sft_rl": overall.cos_sft_rl, "cos_sft_control": overall.cos_sft_control}
 
 
-def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, book: str, result: Artifact, command: str) -> Entry:
+def _evaluate(cfg: RunConfig, model_dir: Path, category: str, book: str, workdir: Path, title: str) -> dict:
+    outputs = evaluate(model_dir, category_tasks(cfg, category), book, cfg.eval, cfg.seed, cfg.dtype, workdir, title)
+    if cfg.eval.knowledge_probes and book == "closed" and cfg.suite == "native":
+        from toolpast.knowledge_probe import probe_accuracy
+
+        probes = suite_category(cfg, category).knowledge_probes()
+        found = probe_accuracy(model_dir, probes, dtype=cfg.dtype, seed=cfg.seed, workdir=workdir,
+                               bf16_autocast=cfg.eval.bf16_autocast)
+        outputs.update(knowledge_accuracy=found["knowledge_accuracy"], knowledge_n=found["knowledge_n"])
+    return outputs
+
+
+def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, category: str, book: str, result: Artifact,
+           command: str) -> Entry:
     # The evaluation's own manifest says which code and packages produced the numbers (it may be a reused build).
     made = result.manifest
     finished = dt.datetime.fromisoformat(made.started_at) + dt.timedelta(seconds=made.wall_time_s)
@@ -223,5 +290,5 @@ def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, book: str, result:
         date=finished.isoformat(timespec="seconds"), packages=made.packages)
     metrics, outcomes = metrics_and_outcomes(result.outputs)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
-                 suite=cfg.suite, category=cfg.target, book=book, metrics=metrics, provenance=provenance,
-                 outcomes=outcomes)
+                 suite=cfg.suite, category=category, book=book, split=cfg.eval.split, sft_data=cfg.sft.data,
+                 metrics=metrics, provenance=provenance, outcomes=outcomes)

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from toolenv import RewardWeights
-from toolpast.config import EvalConfig, RLConfig, RunConfig, SFTConfig, WarmupConfig
+from toolpast.config import EvalConfig, RLConfig, RunConfig, SFTConfig, TrajectorySFTConfig, WarmupConfig
 
 
 def smoke() -> RunConfig:
@@ -28,32 +28,46 @@ def smoke() -> RunConfig:
 
 
 def cpu() -> RunConfig:
+    # The first author's two-stage SFT protocol (README "Transfer table"): docs as prompt/response pairs, then the
+    # category's own train trajectories; no protocol warm-up (stage 2 teaches the protocol in-category, and the
+    # four warm-up categories become validation categories for tuning). bf16 autocast over fp32 master weights:
+    # measured ~2x per SFT step on this CPU (AVX512-BF16). Budgets are sized so that `toolpast sweep` over the 21
+    # targets fits in about 2 hours on 2 cores (README "Cost on a CPU").
     return RunConfig(
         preset="cpu", model="smollm2-135m-instruct",
-        warmup=WarmupConfig(steps=12, batch_size=4, tasks_per_category=12, max_length=768, learning_rate=1e-4,
-                            save_every=4),
-        sft=SFTConfig(steps=20, batch_size=8, max_length=320, learning_rate=1e-4, save_every=5),
-        # Measured (README "GRPO on CPU"): with group-std advantage scaling and the default shaping, reward was
-        # flat (10-20 steps at lr 1e-5 / 2e-5) or the policy collapsed (lr 5e-5). Unscaled advantages (Dr. GRPO),
-        # protocol-heavy shaping and a small KL term gave a rising mean reward in 20 steps.
-        rl=RLConfig(steps=20, prompts_per_step=2, num_generations=6, max_turns=2, max_new_tokens=48,
+        warmup=WarmupConfig(enabled=False, steps=12, batch_size=4, tasks_per_category=12, max_length=768,
+                            learning_rate=1e-4, save_every=4, bf16_autocast=True),
+        sft=SFTConfig(data="docs+trajectories", steps=4, batch_size=8, max_length=320, learning_rate=1e-4,
+                      save_every=2, bf16_autocast=True,
+                      trajectories=TrajectorySFTConfig(steps=5, batch_size=4, max_length=896, learning_rate=1e-4,
+                                                       tasks_per_category=20, save_every=5, bf16_autocast=True)),
+        # Measured on the docs-only protocol (README "GRPO on CPU"): with group-std advantage scaling reward was
+        # flat or collapsed; unscaled advantages (Dr. GRPO) and a small KL term rose in 20 steps. The prototype's
+        # reward needs room to finish a 2-3 call task, hence 4 turns of 64 tokens.
+        rl=RLConfig(steps=12, prompts_per_step=2, num_generations=6, max_turns=4, max_new_tokens=64,
                     train_tasks=64, learning_rate=3e-5, beta=0.02, scale_rewards="none", temperature=0.8,
-                    save_every=5,
+                    save_every=3, reward_scheme="prototype", bf16_autocast=True,
                     reward=RewardWeights(format=0.15, valid_call=0.35, api_recall=0.3, finished=0.1, fact_recall=0.1)),
-        eval=EvalConfig(tasks=20, batch_size=20, max_turns=4, max_new_tokens=64),
+        eval=EvalConfig(tasks=20, batch_size=20, max_turns=4, max_new_tokens=64, bf16_autocast=True),
     )
 
 
 def paper() -> RunConfig:
-    # Assumed where the paper is silent: group size 8, 8 prompts/step, 200 steps, lr 1e-6 for RL and 1e-5 SFT;
-    # with K = 2 the steps are per round (each round's RL sees half the 400 tasks), so RL costs 2 x 200 steps.
+    # SFT and reward follow the first author's ToolBench prototype (DESIGN.md 7): stage 1 doc pairs lr 5e-5 batch
+    # 64 for 3 epochs (80 pairs per category: 4 steps), stage 2 trajectories lr 2e-5 batch 32 for 3 epochs (180
+    # train tasks: 17 steps); the prototype's per-turn reward. Assumed where paper and prototype are silent: group
+    # size 8, 8 prompts/step, 200 steps, lr 1e-6; with K = 2 the steps are per round (each round's RL sees half
+    # the 180 non-validation train tasks), so RL costs 2 x 200 steps.
     return RunConfig(
         preset="paper", model="Qwen/Qwen2.5-7B-Instruct", dtype="bfloat16", refine_rounds=2,
         warmup=WarmupConfig(enabled=False),
-        sft=SFTConfig(steps=300, batch_size=16, max_length=1024, learning_rate=1e-5, save_every=50),
+        sft=SFTConfig(data="docs+trajectories", steps=4, batch_size=64, max_length=1024, learning_rate=5e-5,
+                      save_every=2,
+                      trajectories=TrajectorySFTConfig(steps=17, batch_size=32, max_length=4096, learning_rate=2e-5,
+                                                       tasks_per_category=180, save_every=5)),
         rl=RLConfig(steps=200, prompts_per_step=8, num_generations=8, max_turns=8, max_new_tokens=512,
-                    train_tasks=400, learning_rate=1e-6, beta=0.0, use_vllm=True, save_every=25,
-                    reward=RewardWeights(format=0.0, finished=0.0)),
+                    train_tasks=180, learning_rate=1e-6, beta=0.0, use_vllm=True, save_every=25,
+                    reward_scheme="prototype", reward=RewardWeights(format=0.0, finished=0.0)),
         eval=EvalConfig(tasks=60, backend="vllm", batch_size=256, max_turns=8, max_new_tokens=512),
     )
 

@@ -21,10 +21,16 @@ def test_corpus_covers_every_function_in_several_forms(slug):
     assert corpus == toolenv.get_category(slug, seed=5).knowledge_corpus()  # API surface only
 
 
+SFT_TEXTS = {"corpus": lambda cat: cat.knowledge_corpus(),
+             "doc_pairs": lambda cat: [m["content"] for chat in cat.doc_pairs() for m in chat]}
+
+
+@pytest.mark.parametrize("source", sorted(SFT_TEXTS))
 @pytest.mark.parametrize("slug", ALL)
-def test_corpus_contains_no_task_queries_answers_or_records(slug):
+def test_sft_texts_contain_no_task_queries_answers_or_records(slug, source):
+    """Neither SFT form of the docs (stage 1 of either protocol) may leak tasks or world records."""
     cat = toolenv.get_category(slug)
-    text = "\n".join(cat.knowledge_corpus()).lower()
+    text = "\n".join(SFT_TEXTS[source](cat)).lower()
     for split in ("train", "test"):
         for task in cat.tasks(split):
             assert task.query.lower() not in text

@@ -15,6 +15,7 @@ from importlib.resources import files
 from pathlib import Path
 from string import Template
 
+from toolpast.leaderboard import transfer as tr
 from toolpast.leaderboard.paired import RESAMPLES, PairedDiff, past_vs_sft
 from toolpast.leaderboard.schema import Entry, Leaderboard
 from toolpast.leaderboard.table import ci_text, pass_ks, pct, points, variant_label
@@ -136,6 +137,70 @@ def render_diffs(board: Leaderboard) -> str:
     return f'<table id="past-minus-sft"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+def _transfer_rows(table: tr.TransferTable) -> str:
+    rows = []
+    for r in table.rows:
+        d = r.past_minus_sft
+        sign = " neg" if d.mean < 0 else " pos" if d.mean > 0 else ""
+        rows.append(f'<tr class="transfer-row" data-category="{escape(r.category)}" data-diff="{_num(d.mean)}" '
+                    f'data-low="{_num(r.ci95_low)}" data-high="{_num(r.ci95_high)}" data-seeds="{len(r.seeds)}">'
+                    f'<td class="t-category">{escape(tr.category_label(r, table))}</td>'
+                    + "".join(f'<td class="num t-{n}">{escape(tr.variant_cell(getattr(r, n)))}</td>'
+                              for n in tr.TARGET_VARIANTS)
+                    + f'<td class="num t-diff{sign}">{escape(tr.diff_cell(r))}</td></tr>')
+    a = table.average
+    rows.append(f'<tr id="transfer-average" data-categories="{a.categories}" data-diff="{_num(a.past_minus_sft.mean)}" '
+                f'data-low="{_num(a.ci95_low)}" data-high="{_num(a.ci95_high)}">'
+                f'<th scope="row" class="t-category">{escape(tr.average_label(a))}</th>'
+                + "".join(f'<td class="num t-{n}">{escape(tr.average_rate_cell(getattr(a, n)))}</td>'
+                          for n in tr.TARGET_VARIANTS)
+                + f'<td class="num t-diff">{escape(tr.average_diff_cell(a))}</td></tr>')
+    return "".join(rows)
+
+
+def render_transfer(board: Leaderboard) -> str:
+    """The paper's transfer table and the diagnostic ladder, when the board has >= 2 target categories."""
+    if len(tr.target_categories(board)) < 2:
+        return ""
+    try:
+        table = tr.transfer_table(board, split="test" if any(e.split == "test" for e in board.entries) else None)
+        steps = tr.ladder(board, table)
+    except ValueError as err:
+        return f'<p id="transfer" class="muted">No transfer table for this board: {escape(str(err))}</p>'
+    if len(table.rows) < 2:
+        return ""
+    a = table.average
+    where = ", ".join(x for x in (table.suite, f"{table.split} split", "closed book") if x)
+    counts = (f'<p id="transfer-counts" data-nonnegative="{a.nonnegative}" data-positive="{a.positive}" '
+              f'data-negative="{a.negative}">{escape(tr.counts_text(a))}</p>')
+    head = '<th scope="col">category</th>' + "".join(f'<th scope="col" class="num">{h}</th>' for h in (
+        "base", "target SFT", "PaST", "PaST - SFT (pts) [95% CI]"))
+    parts = [f'<section id="transfer" data-split="{escape(table.split)}" data-seeds="{len(table.seeds)}">',
+             f"<h2>Transfer: PaST vs target SFT ({escape(where)})</h2>",
+             f'<table id="transfer-table"><thead><tr>{head}</tr></thead><tbody>{_transfer_rows(table)}</tbody></table>',
+             counts,
+             f'<p class="note">{escape(tr.method_note(table))}</p>', '<div id="ladder"><h3>Diagnostic ladder</h3>']
+    if steps.knowledge_average is not None:
+        ka = steps.knowledge_average
+        kh = "".join(f"<th>{h}</th>" for h in ("knowledge accuracy", "base", "target SFT", "PaST"))
+        krows = "".join(f'<tr data-category="{escape(k.category)}"><td>{escape(k.category)}</td>'
+                        + "".join(f'<td class="num k-{n}">{escape(tr.knowledge_cell(k.variants.get(n)))}</td>'
+                                  for n in tr.TARGET_VARIANTS) + "</tr>" for k in steps.knowledge)
+        kavg = "".join(f'<td class="num k-{n}">{escape(text)}</td>'
+                       for n, text in zip(tr.TARGET_VARIANTS, tr.knowledge_average_cells(ka)))
+        parts.append(f'<table id="ladder-knowledge"><thead><tr>{kh}</tr></thead><tbody>{krows}'
+                     f'<tr id="ladder-knowledge-average"><th scope="row">average ({ka.categories})</th>{kavg}</tr>'
+                     "</tbody></table>")
+    seeds = len({c.seed for c in steps.source}) > 1
+    items = "".join(f'<li data-category="{escape(c.category)}" data-diff="{_num(c.rl_minus_sft.mean)}">'
+                    f"{escape(tr.source_text(c, seeds))}</li>" for c in steps.source)
+    parts.append(f'<p>Source RL vs source SFT on the source\'s own test tasks:</p><ul id="ladder-source">{items}</ul>'
+                 if items else '<p id="ladder-source" class="muted">Source RL vs source SFT: not evaluated.</p>')
+    parts.append(f'<p id="ladder-transfer">Transfer: PaST - SFT averaged over {a.categories} categories: '
+                 f"{escape(tr.average_diff_cell(a))} points.</p></div></section>")
+    return "\n".join(parts)
+
+
 def render_commands(board: Leaderboard) -> str:
     groups: dict[tuple, list[Entry]] = defaultdict(list)
     for e in board.entries:
@@ -162,12 +227,14 @@ def render_page(board: Leaderboard) -> str:
     data = json.dumps(board.model_dump(mode="json"), sort_keys=True).replace("<", "\\u003c")
     template = Template(files("toolpast").joinpath("templates/leaderboard.html").read_text(encoding="utf-8"))
     models = sorted({e.model.name for e in board.entries})
-    return template.substitute(
+    page = template.substitute(
         version=escape(__version__), title=escape(page_title(board)), n_entries=len(board.entries),
         summary=escape(f"{len(board.entries)} entries over {len(by_group)} suite/category groups; models: "
                        f"{', '.join(models) or '-'}."),
         table=render_table(board), bars="\n".join(render_bars(es, s, c) for (s, c), es in by_group.items()),
         diffs=render_diffs(board), commands=render_commands(board), data=data, resamples=f"{RESAMPLES:,}")
+    # Above the entries table, as the paper shows it (inserted here so the template stays as it is).
+    return page.replace("<h2>Entries</h2>", render_transfer(board) + "\n<h2>Entries</h2>", 1)
 
 
 def write_page(board: Leaderboard, out: Path) -> Path:

@@ -34,9 +34,10 @@ def entry_time(e: Entry) -> datetime:
 
 
 def evaluation_key(e: Entry) -> str:
-    """What makes two entries the same evaluation: weights, full variant, suite, category, book, config hash."""
+    """What makes two entries the same evaluation: weights, full variant, suite, category, book, split, seeds and
+    config hash."""
     return json.dumps([e.model.weights_sha256, e.variant.model_dump(mode="json"), e.suite, e.category, e.book,
-                       e.provenance.config_hash], sort_keys=True)
+                       e.split, e.provenance.seeds, e.provenance.config_hash], sort_keys=True)
 
 
 def sort_key(e: Entry) -> tuple:

@@ -22,9 +22,11 @@ class ModelIdentity(Record):
 
 
 class Variant(Record):
-    name: Literal["base", "sft", "past", "open_book", "pre_injection", "sequential", "target_rl"] = Field(
-        description="base: shared start model; sft: target-docs SFT; past: sft + lambda * v; open_book: base with "
-                    "the target docs in the prompt (reference).")
+    name: Literal["base", "sft", "past", "open_book", "pre_injection", "sequential", "target_rl", "source_sft",
+                  "source_rl"] = Field(
+        description="base: shared start model; sft: target SFT; past: sft + lambda * v; open_book: base with "
+                    "the target docs in the prompt (reference); source_sft / source_rl: the source's SFT and RL "
+                    "models on the source's own test tasks (does RL help where it was trained?).")
     lam: float | None = Field(None, description="lambda of the injected skill vector (past only).")
     vector_id: str | None = Field(None, description="Artifact key of the skill vector (past only).")
     source_categories: list[str] = Field(default_factory=list, description="Where the skill vector was learned.")
@@ -54,6 +56,10 @@ class Metrics(Record):
                                                                  "by k as a string.")
     pass_hat_k: dict[str, float] | None = Field(None, description="pass^k (all of k samples succeed; tau-bench), "
                                                                   "keyed by k as a string.")
+    knowledge_accuracy: float | None = Field(None, ge=0, le=1, description="Share of closed-book knowledge "
+                                                                           "questions about the category's API docs "
+                                                                           "answered right (held-out phrasings).")
+    knowledge_n: int | None = Field(None, ge=0, description="Knowledge questions asked.")
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -88,6 +94,10 @@ class Entry(Record):
     suite: str
     category: str
     book: Literal["closed", "open"]
+    split: Literal["test", "validation"] = Field("test", description="test: reported held-out tasks; validation: "
+                                                                     "held-out train tasks for tuning only.")
+    sft_data: str | None = Field(None, description="What the SFT stages saw: docs, or docs+trajectories "
+                                                   "(the two-stage protocol).")
     metrics: Metrics
     provenance: Provenance
     grader: str | None = Field(None, description="How answers were judged when not by toolenv's state grader, e.g. "

@@ -1,8 +1,14 @@
 """Training data of each stage, drawn from toolenv: what each model is allowed to see.
 
 - warm-up: closed-book oracle conversations on the warm-up categories only (the protocol, not the target);
-- knowledge SFT: the categories' API-doc corpus as plain text, no trajectories (targets stay zero-shot);
+- knowledge SFT, sft.data = docs: the categories' API-doc corpus as plain text, no trajectories;
+- knowledge SFT, sft.data = docs+trajectories (the first author's two-stage protocol): stage 1 the API docs as
+  prompt/response chats, stage 2 closed-book oracle trajectories of the category's own *train* tasks;
 - RL: the source categories' training tasks (their test split is never touched).
+
+Validation: the last `validation_tasks` of every category's train split are held out of every training stage
+(trajectory SFT and RL draw from the front of the split; `check_validation_holdout` refuses an overlap). They are
+what recipes are tuned on (eval.split = validation); the reported test split is never used for tuning.
 
 Iterative skill refinement (RunConfig.refine_rounds = K) splits the source data into K disjoint parts: within
 each source category, its RL training tasks (the first rl.train_tasks of its train split, in split order) and its
@@ -48,18 +54,68 @@ def warmup_rows(cfg: RunConfig) -> list[dict]:
     return rows
 
 
-def knowledge_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -> list[dict]:
-    """The categories' docs corpora (part k of K of each), each repeated sft.repeats times."""
+def _doc_rows(categories: list[str], cfg: RunConfig, part: Part, what: str, docs_of, row_of) -> list[dict]:
+    """Part k of K of each category's docs in one SFT form, each repeated sft.repeats times."""
     rows = []
     for slug in categories:
-        corpus = subset(suite_category(cfg, slug).knowledge_corpus(), part, f"knowledge docs in {slug}")
-        rows += [{"text": doc} for doc in corpus] * cfg.sft.repeats
+        docs = subset(docs_of(suite_category(cfg, slug)), part, f"{what} in {slug}")
+        rows += [row_of(doc) for doc in docs] * cfg.sft.repeats
     return rows
 
 
+def knowledge_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -> list[dict]:
+    """The docs protocol: the categories' docs corpora as plain text."""
+    return _doc_rows(categories, cfg, part, "knowledge docs", lambda c: c.knowledge_corpus(),
+                     lambda doc: {"text": doc})
+
+
+def doc_pair_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -> list[dict]:
+    """Stage 1 of the two-stage protocol: the categories' API docs as prompt/response chats."""
+    return _doc_rows(categories, cfg, part, "doc pairs", lambda c: c.doc_pairs(), lambda chat: {"messages": chat})
+
+
+def trajectory_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -> list[dict]:
+    """Stage 2: closed-book oracle conversations of the first sft.trajectories.tasks_per_category train tasks
+    (part k of K): the category's own demonstrations, never its test or validation tasks."""
+    rows = []
+    for slug in categories:
+        tasks = suite_category(cfg, slug).tasks("train", n=cfg.sft.trajectories.tasks_per_category)
+        rows += [{"messages": toolenv.oracle_conversation(task, book="closed")}
+                 for task in subset(tasks, part, f"trajectory tasks in {slug}")]
+    return rows
+
+
+def check_validation_holdout(cfg: RunConfig) -> None:
+    """Fail before any training when a training stage would draw from the validation tail of a train split."""
+    if cfg.suite != "native" or not cfg.validation_tasks:
+        return
+    size = toolenv.get_category(cfg.target, seed=cfg.world_seed).sizes["train"]
+    free = size - cfg.validation_tasks
+    uses = {"rl.train_tasks": cfg.rl.train_tasks}
+    if cfg.sft.data == "docs+trajectories":
+        uses["sft.trajectories.tasks_per_category"] = cfg.sft.trajectories.tasks_per_category
+    if cfg.warmup.enabled:
+        uses["warmup.tasks_per_category"] = cfg.warmup.tasks_per_category
+    for name, n in uses.items():
+        if n > free:
+            raise ValueError(f"{name}={n} would reach into the last validation_tasks={cfg.validation_tasks} of the "
+                             f"{size}-task train split, which are held out for tuning; use at most {free}")
+
+
+def category_tasks(cfg: RunConfig, slug: str) -> list:
+    """The evaluation tasks of a category: the first eval.tasks of its test split, or (eval.split = validation)
+    of the held-out tail of its train split."""
+    category = suite_category(cfg, slug)
+    if cfg.eval.split == "test":
+        return category.tasks("test", n=cfg.eval.tasks)
+    if not cfg.validation_tasks:
+        raise ValueError("eval.split=validation needs validation_tasks > 0")
+    return category.tasks("train")[-cfg.validation_tasks:][:cfg.eval.tasks]
+
+
 def eval_tasks(cfg: RunConfig) -> list:
-    """The target's held-out test tasks (its train split is never used by any variant)."""
-    return suite_category(cfg, cfg.target).tasks("test", n=cfg.eval.tasks)
+    """The target's held-out evaluation tasks (see category_tasks)."""
+    return category_tasks(cfg, cfg.target)
 
 
 def train_tasks(cfg: RunConfig, categories: list[str], part: Part = WHOLE) -> list:

@@ -3,9 +3,14 @@
 TRL's `environment_factory` shows the tools' schemas to the model in its prompt, which would make RL
 open-book; PaST's setting is closed-book (API knowledge must come from the weights). So we plug our own
 multi-turn loop in as `rollout_func`: the closed-book ReAct episode runs turn by turn on the policy, the
-environment's observations are masked out of the loss (`env_mask`), and the grader's shaped reward comes
-back as an extra field that the reward function reads. Writes `model/`, `train_log.jsonl` (reward, success,
-lengths, KL when beta > 0 per step) and `rollouts.jsonl` (every episode's actions, reward and success).
+environment's observations are masked out of the loss (`env_mask`), and the grader's reward comes back as an
+extra field that the reward function reads: toolenv's shaped reward, or with `reward_scheme="prototype"` the first
+author's per-turn ToolBench reward summed over the episode (`toolenv.prototype_reward`). TRL 1.16's GRPOTrainer
+takes one scalar per completion (reward functions return a list of floats; advantages are per sequence), so the
+turns cannot be credited separately; the sum is also exactly what verl's GRPO, which the prototype trains with,
+makes of its token-level rewards. Writes `model/`, `train_log.jsonl` (reward, success, lengths, KL when beta > 0
+per step) and `rollouts.jsonl` (every episode's actions, reward and success, and its turn rewards under the
+prototype scheme).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ def _prompt_key(messages) -> str:
 
 class EpisodeRollout:
     """TRL `rollout_func`: one closed-book episode per prompt it is handed (TRL already repeats each prompt
-    num_generations times), returning token ids, the env mask and the grader's results."""
+    num_generations times), returning token ids, the env mask and the grader's results (`env_reward` under
+    `cfg.reward_scheme`: one scalar per episode, the prototype's turn rewards summed)."""
 
     def __init__(self, tasks: list, tokenizer, cfg: RLConfig, log_path: Path | None = None):
         # Sampling draws from torch's global RNG, which the Trainer seeds and restores on resume.
@@ -64,7 +70,8 @@ class EpisodeRollout:
         from trl.models.utils import unwrap_model_for_generation
 
         with unwrap_model_for_generation(trainer.model_wrapped, trainer.accelerator) as policy:
-            yield HFGenerator(policy, self.tokenizer, batch_size=64, temperature=self.cfg.temperature)
+            yield HFGenerator(policy, self.tokenizer, batch_size=64, temperature=self.cfg.temperature,
+                              bf16_autocast=self.cfg.bf16_autocast)
 
     def __call__(self, prompts: list, trainer) -> dict:
         episodes = [toolenv.Episode(self.task_by_prompt[_prompt_key(p)], book="closed", limits=self.limits)
@@ -72,25 +79,34 @@ class EpisodeRollout:
         with self._generator(trainer) as generator:
             records = run_episodes(episodes, generator, self.chat, self.cfg.max_turns, self.cfg.max_new_tokens)
         grades = [r.episode.grade() for r in records]
+        trajectories = [r.episode.trajectory for r in records]
+        turn_rewards = None
+        if self.cfg.reward_scheme == "prototype":
+            turn_rewards = [toolenv.prototype_turn_rewards(t, g) for t, g in zip(trajectories, grades)]
+            rewards = [toolenv.prototype_reward(t, g) for t, g in zip(trajectories, grades)]
+        else:
+            rewards = [g.reward(self.weights) for g in grades]
         if self.log_path is not None:  # every rollout, for reading what the policy actually does
             with open(self.log_path, "a", encoding="utf-8") as handle:
-                for record, grade in zip(records, grades):
-                    handle.write(json.dumps({
-                        "step": trainer.state.global_step, "task_id": record.episode.task.id,
-                        "reward": grade.reward(self.weights), "success": grade.success,
-                        "turns": [s.action for s in record.episode.trajectory.steps]}) + "\n")
+                for i, (record, grade) in enumerate(zip(records, grades)):
+                    row = {"step": trainer.state.global_step, "task_id": record.episode.task.id,
+                           "reward": rewards[i], "success": grade.success,
+                           "turns": [s.action for s in trajectories[i].steps]}
+                    if turn_rewards is not None:
+                        row["turn_rewards"] = turn_rewards[i]
+                    handle.write(json.dumps(row) + "\n")
         return {
             "prompt_ids": [r.prompt_ids for r in records],
             "completion_ids": [r.completion_ids for r in records],
             "logprobs": None,
             "env_mask": [r.completion_mask for r in records],
-            "env_reward": [g.reward(self.weights) for g in grades],
+            "env_reward": rewards,
             "env_success": [float(g.success) for g in grades],
         }
 
 
 def env_reward(completions, env_reward, **kwargs) -> list[float]:
-    """The grader's shaped reward, computed inside the rollout."""
+    """The episode's reward under the configured scheme, computed inside the rollout."""
     return list(env_reward)
 
 

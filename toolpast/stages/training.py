@@ -31,7 +31,8 @@ def common_trainer_args(cfg: TrainConfig, output_dir: Path, seed: int, dtype: st
         lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_grad_norm=1.0,
         gradient_accumulation_steps=1, logging_steps=1, save_strategy="steps", save_steps=cfg.save_every,
         save_total_limit=1, save_only_model=False, report_to=[], disable_tqdm=True, seed=seed, data_seed=seed,
-        use_cpu=not on_gpu, bf16=on_gpu and dtype == "bfloat16", fp16=on_gpu and dtype == "float16",
+        use_cpu=not on_gpu, bf16=(on_gpu and dtype == "bfloat16") or cfg.bf16_autocast,
+        fp16=on_gpu and dtype == "float16" and not cfg.bf16_autocast,
         dataloader_num_workers=0,
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 
 from toolpast.leaderboard.schema import Entry, TaskOutcome
@@ -32,3 +34,45 @@ def build_entry(variant: str = "sft", successes: int = 1, n: int = 4, *, outcome
 @pytest.fixture
 def make_entry():
     return build_entry
+
+
+class TransferDom(HTMLParser):
+    """Rows of #transfer-table: category rows by data-category, the average row; cell texts by t-* class."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.average, self.counts, self._row, self._cell, self._in = {}, None, {}, None, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._in = attrs.get("id") == "transfer-table"
+        elif tag == "p" and attrs.get("id") == "transfer-counts":
+            self.counts = attrs
+        elif self._in and tag == "tr" and ("data-category" in attrs or attrs.get("id") == "transfer-average"):
+            self._row = {"attrs": attrs, "cells": {}}
+            if "data-category" in attrs:
+                self.rows[attrs["data-category"]] = self._row
+            else:
+                self.average = self._row
+        elif self._row and tag in ("td", "th"):
+            cls = [c for c in (attrs.get("class") or "").split() if c.startswith("t-")]
+            self._cell = cls[0][2:] if cls else None
+
+    def handle_endtag(self, tag):
+        self._cell = None if tag in ("td", "th") else self._cell
+        self._in = False if tag == "table" else self._in
+
+    def handle_data(self, data):
+        if self._cell:
+            self._row["cells"][self._cell] = self._row["cells"].get(self._cell, "") + data
+
+
+@pytest.fixture
+def transfer_dom():
+    """Parse a page (or a dumped DOM) into its transfer section: `transfer_dom(html).rows / .average / .counts`."""
+    def parse(html: str) -> TransferDom:
+        dom = TransferDom()
+        dom.feed(html)
+        return dom
+    return parse

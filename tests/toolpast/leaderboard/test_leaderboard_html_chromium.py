@@ -14,7 +14,7 @@ import pytest
 from toolpast.cli import main
 from toolpast.leaderboard.paired import compare
 from toolpast.leaderboard.schema import Leaderboard, TaskOutcome
-from toolpast.leaderboard.stats import pass_k_fields
+from toolpast.leaderboard.stats import pass_k_fields, wilson_interval
 
 NATIVE = Path(__file__).resolve().parents[3] / "leaderboards" / "native_finance_cpu.json"
 
@@ -29,7 +29,10 @@ def _chromium() -> str:
 
 
 class _Dom(HTMLParser):
-    """The parts of the dumped DOM the test reads: title, <html> attributes, leaderboard rows, difference rows."""
+    """The parts of the dumped DOM the test reads: title, <html> attributes, leaderboard rows, difference rows.
+
+    Rows of the transfer section (above the entries) carry neither data-variant nor data-method, so they stay out.
+    """
 
     def __init__(self):
         super().__init__()
@@ -122,3 +125,44 @@ def test_page_in_headless_chromium_shows_the_json(make_entry, tmp_path):
         assert d["attrs"]["data-method"] == expected.method == ("paired bootstrap" if paired else "unpaired Newcombe")
         assert d["cells"]["diff"] == f"{100 * expected.mean:+.1f}"
         assert d["cells"]["diff-ci"] == f"[{100 * expected.ci95_low:+.1f}, {100 * expected.ci95_high:+.1f}]"
+
+
+def test_transfer_section_in_headless_chromium_shows_the_json(make_entry, transfer_dom, tmp_path):
+    """A sweep's board (3 target categories, one where PaST is worse): the paper's table above the entries."""
+    chromium = _chromium()
+    wins = {"finance": ({0}, {0, 1, 2}, {0, 1, 2, 3, 4}), "music": (set(), {1, 2, 3, 4}, {1, 2}),
+            "weather": ({5}, {0, 1}, {1, 2})}
+    entries = [make_entry(v, outcomes=[(f"{c}-{i}", int(i in w), 1) for i in range(10)], category=c,
+                          lam=1.0 if v == "past" else None, config_hash=f"cfg-{c}")
+               for c, ws in wins.items() for v, w in zip(("base", "sft", "past"), ws)]
+    path, page = tmp_path / "sweep.json", tmp_path / "sweep.html"
+    path.write_text(Leaderboard(entries=entries).model_dump_json(indent=2))
+    assert main(["leaderboard", "html", str(path), "--out", str(page)]) == 0
+    board = Leaderboard.model_validate_json(path.read_text())
+    proc = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0 and "</html>" in proc.stdout, proc.stderr[-2000:]
+    assert proc.stdout.index('id="transfer"') < proc.stdout.index('id="leaderboard"')
+    dom = transfer_dom(proc.stdout)
+
+    by = {(e.category, e.variant.name): e for e in board.entries}
+    assert sorted(dom.rows) == sorted(wins)
+    diffs = []
+    for category, row in dom.rows.items():
+        d = compare(by[(category, "past")], by[(category, "sft")])
+        diffs.append(d.mean)
+        assert row["cells"]["diff"] == f"{100 * d.mean:+.1f} [{100 * d.ci95_low:+.1f}, {100 * d.ci95_high:+.1f}]"
+        for variant in ("base", "sft", "past"):
+            m = by[(category, variant)].metrics
+            low, high = wilson_interval(m.successes, m.n)
+            assert row["cells"][variant] == (f"{100 * m.success_rate:.1f}% ({m.successes}/{m.n}) "
+                                             f"[{100 * low:.1f}, {100 * high:.1f}]")
+    mean = sum(diffs) / len(diffs)
+    low, high = float(dom.average["attrs"]["data-low"]), float(dom.average["attrs"]["data-high"])
+    assert dom.average["cells"]["category"] == "average (3 categories)"
+    assert float(dom.average["attrs"]["data-diff"]) == pytest.approx(mean) and low <= mean <= high
+    assert dom.average["cells"]["diff"] == f"{100 * mean:+.1f} [{100 * low:+.1f}, {100 * high:+.1f}]"
+    for variant in ("base", "sft", "past"):
+        rate = sum(by[(c, variant)].metrics.success_rate for c in wins) / len(wins)
+        assert dom.average["cells"][variant] == f"{100 * rate:.1f}%"

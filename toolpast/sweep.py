@@ -1,0 +1,104 @@
+"""`toolpast sweep`: PaST's transfer table, every RL-unseen target category in one resumable command.
+
+Per seed, the source stages (warm-up, source SFT, GRPO, skill vector) are built once; then, per target category:
+target SFT -> inject lambda * v -> evaluate base / target SFT / PaST on the target's tasks. Every stage is a
+cached artifact, so a killed sweep reruns only what it had not finished, and the leaderboard is rewritten after
+each target. The diagnostic ladder comes with every sweep:
+  (a) knowledge: closed-book questions about each category's API docs (held-out phrasings), per variant;
+  (b) skill at the source: source SFT vs source RL on the source category's own test tasks;
+  (c) transfer: PaST vs target SFT per target, and their average (the table itself).
+Outputs: one leaderboard JSON, the HTML page (the table as the paper prints it) and a markdown table.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from toolpast.artifacts import ArtifactStore
+from toolpast.config import RunConfig
+from toolpast.io import atomic_write_text
+from toolpast.leaderboard.schema import Entry, Leaderboard, Variant
+from toolpast.pipeline import check_config, evaluate_target, prepare
+from toolpast.progress import console
+
+TASK_SUITE = Path(__file__).resolve().parent.parent / "tasks" / "native.json"
+SWEEP_VARIANTS = ["sft", "past"]  # base, open_book and the extra variants only when asked for (cost per target)
+
+
+def native_targets() -> list[str]:
+    """The RL-unseen target categories of the native suite (tasks/native.json, roles.targets)."""
+    return list(json.loads(TASK_SUITE.read_text(encoding="utf-8"))["roles"]["targets"])
+
+
+def resolve_targets(spec: str, cfg: RunConfig) -> list[str]:
+    """`all` = the suite's reported targets (native: tasks/native.json); else a comma-separated list."""
+    if spec.strip().lower() == "all":
+        if cfg.suite != "native":
+            raise ValueError("--targets all names the native suite's 21 targets; list the categories of "
+                             f"suite {cfg.suite!r} explicitly")
+        return native_targets()
+    targets = list(dict.fromkeys(t.strip().lower() for t in spec.split(",") if t.strip()))
+    if not targets:
+        raise ValueError(f"--targets needs 'all' or a comma-separated list of categories, got {spec!r}")
+    return targets
+
+
+def outputs_of(export: Path) -> tuple[Path, Path]:
+    """The HTML page and markdown table written beside a sweep's leaderboard JSON."""
+    return export.with_suffix(".html"), export.with_suffix(".md")
+
+
+def write_outputs(board: Leaderboard, export: Path) -> None:
+    from toolpast.leaderboard.html import write_page
+    from toolpast.leaderboard.transfer import ladder, render_markdown, transfer_table
+
+    atomic_write_text(export, board.model_dump_json(indent=2) + "\n")
+    page, table = outputs_of(export)
+    write_page(board, page)
+    split = board.entries[0].split if board.entries else "test"
+    transfer = transfer_table(board, split=split)
+    atomic_write_text(table, render_markdown(transfer, ladder(board, transfer, split=split)))
+
+
+def _source_ladder(stages, rounds, command: str) -> list[Entry]:
+    """Rung (b): does RL help where it was trained? The source SFT and RL models on each source's own tasks."""
+    cfg, last = stages.cfg, rounds[-1]
+    entries = []
+    for source in cfg.source:
+        for name, artifact in (("source_sft", last.sft), ("source_rl", last.rl)):
+            model = stages.model_of(artifact)
+            result = stages.evaluate(name, model, source, "closed")
+            variant = Variant(name=name, source_categories=list(cfg.source), rounds=len(rounds))
+            entries.append(stages.entry(variant, model, source, "closed", result, command))
+    return entries
+
+
+def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path, force: set[str] = frozenset(),
+              command: str = "toolpast sweep", store: ArtifactStore | None = None) -> Leaderboard:
+    """Build the table for every (seed, target); the leaderboard and its page are rewritten after each target."""
+    from toolpast.refinement import refine
+
+    if not seeds:
+        raise ValueError("--seeds needs at least one seed")
+    store = store or ArtifactStore()
+    # Validate every target before the first stage runs: a typo must not cost the source stages' hour.
+    configs = {(seed, target): cfg.model_copy(update={"seed": seed, "target": target})
+               for seed in seeds for target in targets}
+    entries: list[Entry] = []
+    total, done, started = len(configs), 0, time.time()
+    for config in configs.values():
+        check_config(config, force)
+    for seed in seeds:
+        stages = prepare(configs[(seed, targets[0])], force, store)
+        rounds = refine(stages)
+        entries += _source_ladder(stages, rounds, command)
+        for target in targets:
+            elapsed = time.time() - started
+            eta = f", eta {elapsed / done * (total - done) / 60:.0f} min" if done else ""
+            console.rule(f"seed {seed} target {done + 1}/{total}: {target} (elapsed {elapsed / 60:.0f} min{eta})")
+            entries += evaluate_target(stages.for_target(target), rounds, command)
+            done += 1
+            write_outputs(Leaderboard(entries=entries), export)
+    return Leaderboard(entries=entries)
