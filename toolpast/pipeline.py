@@ -10,6 +10,7 @@ it, and a killed stage resumes. The refinement rounds are `refinement.py`; the e
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -210,10 +211,14 @@ def evaluate_target(stages: Stages, rounds: list[Round], command: str,
     from toolpast.variants import variant_models
 
     cfg = stages.cfg
-    sft_target = sft_target or stages.knowledge_sft("sft_target", [cfg.target], stages.base)
+
+    @functools.cache
+    def target_sft() -> Artifact:  # built on first use: base / open_book alone never need it
+        return sft_target or stages.knowledge_sft("sft_target", [cfg.target], stages.base)
+
     entries = []
     for name in cfg.eval.variants:
-        for candidate in variant_models(name, stages, rounds, sft_target):
+        for candidate in variant_models(name, stages, rounds, target_sft):
             result = stages.evaluate(candidate.label, candidate.model, cfg.target, candidate.book)
             # The variant (lambda, vector, rounds) is the candidate's: a sweep has several past entries.
             entries.append(stages.entry(candidate.variant, candidate.model, cfg.target, candidate.book, result,

@@ -45,18 +45,23 @@ def sweep(lam: float, lam_sweep: list[float]) -> list[float]:
     return lams
 
 
-def variant_models(name: str, stages: Stages, rounds: list[Round], sft_target: Artifact) -> list[Candidate]:
-    """Build (or reuse) the stages behind variant `name` and return the models to evaluate for it."""
+def variant_models(name: str, stages: Stages, rounds: list[Round],
+                   sft_target: Callable[[], Artifact]) -> list[Candidate]:
+    """Build (or reuse) the stages behind variant `name` and return the models to evaluate for it.
+
+    `sft_target` builds (or reuses) the target SFT when called: base and open_book never need it."""
     cfg, last = stages.cfg, rounds[-1]
     skill = {"vector_id": last.vector.key, "source_categories": list(cfg.source), "rounds": len(rounds)}
-    target = stages.model_of(sft_target)
+
+    def target() -> Model:
+        return stages.model_of(sft_target())
 
     def past() -> list[Candidate]:
         lams = sweep(cfg.lam, cfg.lam_sweep)
         out = []
         for lam in lams:
             tag = "" if len(lams) == 1 else f"@{lam:g}"
-            injected = stages.inject(f"inject{':' + tag[1:] if tag else ''}", target, last.vector, lam)
+            injected = stages.inject(f"inject{':' + tag[1:] if tag else ''}", target(), last.vector, lam)
             out.append(Candidate(f"past{tag}", stages.model_of(injected), "closed",
                                  Variant(name="past", lam=lam, **skill)))
         return out
@@ -73,12 +78,12 @@ def variant_models(name: str, stages: Stages, rounds: list[Round], sft_target: A
                           Variant(name="sequential", source_categories=list(cfg.source), rounds=len(rounds)))]
 
     def target_rl() -> list[Candidate]:
-        trained = stages.rl("rl:target", [cfg.target], target)
+        trained = stages.rl("rl:target", [cfg.target], target())
         return [Candidate("target_rl", stages.model_of(trained), "closed", Variant(name="target_rl"))]
 
     builders: dict[str, Callable[[], list[Candidate]]] = {
         "base": lambda: [Candidate("base", stages.base, "closed", Variant(name="base"))],
-        "sft": lambda: [Candidate("sft", target, "closed", Variant(name="sft"))],
+        "sft": lambda: [Candidate("sft", target(), "closed", Variant(name="sft"))],
         "past": past,
         "open_book": lambda: [Candidate("open_book", stages.base, "open", Variant(name="open_book"))],
         "pre_injection": pre_injection,

@@ -75,15 +75,15 @@ def test_new_variants_start_from_the_right_models():
     stages, runner = _stages(refine_rounds=2)
     rounds = refine(stages)
     sft_target = stages.knowledge_sft("sft_target", ["finance"], stages.base)
-    pre, = variant_models("pre_injection", stages, rounds, sft_target)
+    pre, = variant_models("pre_injection", stages, rounds, lambda: sft_target)
     assert runner.spec("inject:pre") == {"model": {"warmup": "w@t0"}, "vector": build_id(rounds[-1].vector),
                                          "lam": 1.0}
     assert runner.spec("sft_target:pre")["categories"] == ["finance"]
     assert pre.variant.name == "pre_injection" and pre.variant.lam == 1.0 and pre.variant.rounds == 2
-    seq, = variant_models("sequential", stages, rounds, sft_target)
+    seq, = variant_models("sequential", stages, rounds, lambda: sft_target)
     assert runner.spec("sft_target:seq")["start"] == build_id(rounds[-1].rl)
     assert seq.variant.rounds == 2 and seq.variant.lam is None
-    ref, = variant_models("target_rl", stages, rounds, sft_target)
+    ref, = variant_models("target_rl", stages, rounds, lambda: sft_target)
     assert runner.spec("rl:target")["start"] == build_id(sft_target)
     assert runner.spec("rl:target")["categories"] == ["finance"] and "round" not in runner.spec("rl:target")
     assert ref.variant.name == "target_rl" and ref.book == "closed"
@@ -94,7 +94,7 @@ def test_lambda_sweep_injects_once_per_distinct_lambda():
     stages, runner = _stages(lam_sweep=[0.5, 1.0, 1.5])
     rounds = refine(stages)
     sft_target = stages.knowledge_sft("sft_target", ["finance"], stages.base)
-    cands = variant_models("past", stages, rounds, sft_target)
+    cands = variant_models("past", stages, rounds, lambda: sft_target)
     assert [c.label for c in cands] == ["past@0.5", "past@1", "past@1.5"]
     assert [c.variant.lam for c in cands] == [0.5, 1.0, 1.5]
     assert [runner.spec(f"inject:{x}")["lam"] for x in ("0.5", "1", "1.5")] == [0.5, 1.0, 1.5]
@@ -262,3 +262,16 @@ def test_bad_rounds_and_lambdas_fail_before_any_stage(tmp_path):
         run_pipeline(smoke().model_copy(update={"lam_sweep": [0.5, float("nan")]}), export=tmp_path / "b.json",
                      store=store)
     assert store.events == []
+
+
+def test_base_and_open_book_never_build_the_target_sft():
+    stages, runner = _stages()
+    rounds = refine(stages)
+
+    def refuse():
+        raise AssertionError("base / open_book must not need the target SFT")
+
+    for name in ("base", "open_book"):
+        candidate, = variant_models(name, stages, rounds, refuse)
+        assert candidate.model == stages.base
+    assert not [n for n, _ in runner.calls if n.startswith("sft_target")]

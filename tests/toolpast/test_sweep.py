@@ -44,22 +44,24 @@ def test_a_bad_target_is_refused_before_any_stage_runs(tmp_path):
 def test_sweep_writes_table_ladder_and_page_then_resumes_from_cache(tmp_path):
     out = tmp_path / "sweep.json"
     args = ["sweep", "--preset", "smoke", "--targets", "finance,weather", "--variants", "base,sft,past",
-            "--export", str(out), *TWO_STAGE]
+            "--seeds", "0,1", "--export", str(out), *TWO_STAGE]
     first = _toolpast(args, tmp_path / "home")
     assert first.returncode == 0, first.stdout + first.stderr
     board = Leaderboard.model_validate_json(out.read_text())
-    names = sorted((e.category, e.variant.name) for e in board.entries)
-    assert names == sorted([("movies", "source_sft"), ("movies", "source_rl")]
-                           + [(c, v) for c in ("finance", "weather") for v in ("base", "sft", "past")])
+    names = sorted((e.provenance.seeds["seed"], e.category, e.variant.name) for e in board.entries)
+    per_seed = [("movies", "source_sft"), ("movies", "source_rl")] + [
+        (c, v) for c in ("finance", "weather") for v in ("base", "sft", "past")]
+    assert names == sorted((seed, *row) for seed in (0, 1) for row in per_seed)
     assert all(e.sft_data == "docs+trajectories" and e.split == "test" for e in board.entries)
     assert all(e.metrics.knowledge_n and e.metrics.knowledge_accuracy is not None for e in board.entries)
     table = transfer_table(board, split="test")
     assert out.with_suffix(".md").read_text() == render_markdown(table, ladder(board, table, split="test"))
     page = out.with_suffix(".html").read_text()
     assert 'id="transfer"' in page and 'data-category="weather"' in page
-    # two-stage SFT: one doc-pairs stage and one trajectories stage per category (movies, finance, weather)
-    assert first.stderr.count("stage sft_target:trajectories built") == 2, first.stderr
-    assert first.stderr.count("stage sft_source:trajectories built") == 1, first.stderr
+    assert table.average.seeds == [0, 1] and "Seeds 0, 1" in out.with_suffix(".md").read_text()
+    # two-stage SFT per seed: one doc-pairs and one trajectories stage per category (movies, finance, weather)
+    assert first.stderr.count("stage sft_target:trajectories built") == 4, first.stderr
+    assert first.stderr.count("stage sft_source:trajectories built") == 2, first.stderr
 
     again = _toolpast(args, tmp_path / "home")
     assert again.returncode == 0, again.stderr

@@ -196,6 +196,13 @@ def render_transfer(board: Leaderboard) -> str:
                     f"{escape(tr.source_text(c, seeds))}</li>" for c in steps.source)
     parts.append(f'<p>Source RL vs source SFT on the source\'s own test tasks:</p><ul id="ladder-source">{items}</ul>'
                  if items else '<p id="ladder-source" class="muted">Source RL vs source SFT: not evaluated.</p>')
+    if steps.behaviour:
+        bh = "".join(f"<th>{escape(h)}</th>" for h in tr.BEHAVIOUR_HEADS)
+        brows = "".join(f'<tr data-model="{escape(b.model)}">' + "".join(
+            f"<td>{escape(c)}</td>" for c in tr.behaviour_cells(b)) + "</tr>" for b in steps.behaviour)
+        parts.append("<p>Behaviour (episode means over categories and seeds; what changes when success does "
+                     f'not):</p><table id="ladder-behaviour"><thead><tr>{bh}</tr></thead><tbody>{brows}</tbody>'
+                     "</table>")
     parts.append(f'<p id="ladder-transfer">Transfer: PaST - SFT averaged over {a.categories} categories: '
                  f"{escape(tr.average_diff_cell(a))} points.</p></div></section>")
     return "\n".join(parts)

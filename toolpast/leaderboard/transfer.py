@@ -139,6 +139,20 @@ class SourceComparison(BaseModel):
     rl_minus_sft: PairedDiff
 
 
+class Behaviour(BaseModel):
+    """What a model does in its episodes, averaged over categories and seeds: when success does not move, these
+    say whether the vector changed behaviour at all (and which)."""
+
+    model: str = Field(description="source_sft / source_rl (on the source's tasks) or sft / past (on the targets).")
+    categories: int
+    entries: int
+    finished: float | None = Field(description="Episodes ended with an answer.")
+    valid_calls: float | None = Field(description="Steps that were valid calls or a valid Finish.")
+    api_recall: float | None = Field(description="Gold APIs called without error.")
+    error_observations: float | None = Field(description="Steps answered with an error.")
+    turns: float | None = Field(description="Model turns per episode.")
+
+
 class Ladder(BaseModel):
     """Why transfer works or not: does SFT teach the docs, does RL help at the source, does the vector carry."""
 
@@ -146,6 +160,7 @@ class Ladder(BaseModel):
     knowledge_average: KnowledgeAverage | None
     source: list[SourceComparison]
     transfer: AverageRow | None
+    behaviour: list[Behaviour] = Field(default_factory=list)
 
 
 def _seed(e: Entry) -> Seed:
@@ -322,6 +337,12 @@ def _average(rows: list[CategoryRow], seeds: list[Seed], groups: dict, resamples
                       negative=sum(m < -TIE for m in means))
 
 
+def _select(entries: list[Entry], suite: str | None, lam: float | None, sft_data: str | None) -> list[Entry]:
+    return [e for e in entries if (suite is None or e.suite == suite)
+            and (lam is None or e.variant.name != "past" or e.variant.lam == lam)
+            and (sft_data is None or e.variant.name == "base" or e.sft_data == sft_data)]
+
+
 def transfer_table(board: Leaderboard, *, split: str | None = None, suite: str | None = None,
                    lam: float | None = None, sft_data: str | None = None, resamples: int = RESAMPLES,
                    seed: int = 0) -> TransferTable:
@@ -331,10 +352,7 @@ def transfer_table(board: Leaderboard, *, split: str | None = None, suite: str |
     lambdas / SFT data protocols for one category and seed (unless lam= / sft_data= picks one).
     """
     entries, split = _split(board, split)
-    entries = [e for e in entries if (suite is None or e.suite == suite)
-               and (lam is None or e.variant.name != "past" or e.variant.lam == lam)
-               and (sft_data is None or e.variant.name == "base" or e.sft_data == sft_data)]
-    groups = _groups(entries, TARGET_VARIANTS)
+    groups = _groups(_select(entries, suite, lam, sft_data), TARGET_VARIANTS)
     targets = {k: v for k, v in groups.items() if any("sft" in vs and "past" in vs for vs in v.values())}
     suites = sorted({s for s, _ in targets})
     if len(suites) > 1:
@@ -386,10 +404,42 @@ def ladder(board: Leaderboard, table: TransferTable | None = None, *, split: str
                                                source_sft=_rate(vs["source_sft"]), source_rl=_rate(vs["source_rl"]),
                                                rl_minus_sft=compare(vs["source_rl"], vs["source_sft"],
                                                                     resamples=resamples, seed=seed)))
-    return Ladder(knowledge=knowledge, knowledge_average=average, source=source, transfer=table.average)
+    target_categories = {r.category for r in table.rows}
+    targets = [e for e in _select(entries, table.suite, select.get("lam"), select.get("sft_data"))
+               if e.category in target_categories]
+    behaviour = ([_behaviour(n, entries) for n in SOURCE_VARIANTS if any(e.variant.name == n for e in entries)]
+                 + [_behaviour(n, targets) for n in ("sft", "past") if target_categories])
+    return Ladder(knowledge=knowledge, knowledge_average=average, source=source, transfer=table.average,
+                  behaviour=behaviour)
+
+
+def _behaviour(name: str, entries: list[Entry]) -> Behaviour:
+    """Plain means over the (category, seed) entries of one variant (each entry weighs the same)."""
+    chosen = [e for e in entries if e.variant.name == name and e.book == "closed" and e.metrics.n]
+
+    def mean(field: str) -> float | None:
+        values = [getattr(e.metrics, field) for e in chosen if getattr(e.metrics, field) is not None]
+        return statistics.fmean(values) if values else None
+
+    return Behaviour(model=name, categories=len({(e.suite, e.category) for e in chosen}), entries=len(chosen),
+                     finished=mean("finished_rate"), valid_calls=mean("valid_call_rate"), api_recall=mean("api_recall"),
+                     error_observations=mean("error_observation_rate"), turns=mean("mean_steps"))
 
 
 # Cell texts, shared by the markdown and the HTML page so that both (and their tests) agree.
+
+def _maybe_pct(x: float | None) -> str:
+    return "-" if x is None else f"{pct(x)}%"
+
+
+BEHAVIOUR_HEADS = ("model", "categories", "finished", "valid calls", "API recall", "error obs.", "turns")
+BEHAVIOUR_LABELS = {"source_sft": "source SFT", "source_rl": "source RL", "sft": "target SFT", "past": "PaST"}
+
+
+def behaviour_cells(b: Behaviour) -> list[str]:
+    return [BEHAVIOUR_LABELS[b.model], str(b.categories), _maybe_pct(b.finished), _maybe_pct(b.valid_calls),
+            _maybe_pct(b.api_recall), _maybe_pct(b.error_observations), "-" if b.turns is None else f"{b.turns:.2f}"]
+
 
 def rate_text(r: SeedRate) -> str:
     return f"{pct(r.rate)}% ({r.successes}/{r.n}) {ci_text(r.ci95_low, r.ci95_high)}"
@@ -515,6 +565,11 @@ def render_markdown(table: TransferTable, ladder: Ladder) -> str:
         seeds = len({c.seed for c in ladder.source}) > 1
         lines += ["- **Source RL vs source SFT** (on the source's own test tasks):"]
         lines += [f"  - {source_text(c, seeds)}" for c in ladder.source]
+    if ladder.behaviour:
+        lines += ["- **Behaviour** (episode means over categories and seeds; what changes when success does not):", "",
+                  f"| {' | '.join(BEHAVIOUR_HEADS)} |", "| --- |" + " ---: |" * (len(BEHAVIOUR_HEADS) - 1)]
+        lines += [f"| {' | '.join(behaviour_cells(b))} |" for b in ladder.behaviour]
+        lines.append("")
     t = ladder.transfer
     if t is None:
         lines += ["- **Transfer**: no target category with both target SFT and PaST."]

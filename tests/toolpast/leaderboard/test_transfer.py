@@ -55,6 +55,15 @@ bootstrap resampling tasks within each category.
 - **Source RL vs source SFT** (on the source's own test tasks):
   - movies: source SFT 40.0% (4/10) [16.8, 68.7]; source RL 60.0% (6/10) [31.3, 83.2]; RL - SFT +20.0 \
 [+0.0, +50.0] (paired bootstrap, 10 tasks)
+- **Behaviour** (episode means over categories and seeds; what changes when success does not):
+
+| model | categories | finished | valid calls | API recall | error obs. | turns |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| source SFT | 1 | 60.0% | 50.0% | 40.0% | 25.0% | 2.00 |
+| source RL | 1 | 80.0% | 50.0% | 60.0% | 25.0% | 1.50 |
+| target SFT | 3 | 50.0% | 50.0% | 30.0% | 25.0% | 2.00 |
+| PaST | 3 | 50.0% | 50.0% | 30.0% | 25.0% | 1.50 |
+
 - **Transfer**: PaST - SFT averaged over 3 categories: +0.0 [-13.3, +16.7] points; 2 of 3 >= 0.
 """
 
@@ -64,6 +73,9 @@ def _entry(make_entry, category: str, variant: str, wins: set[int], seed: int = 
     outcomes = [(f"{category}-{i}", int(i in wins), 1) for i in range(10)]
     acc = KNOWLEDGE.get((category, variant)) if seed == 0 else None
     extra = {"knowledge_accuracy": acc, "knowledge_n": 10} if acc is not None else {}
+    # behaviour the ladder averages: hand-checkable functions of the wins
+    extra.update(finished_rate=(len(wins) + 2) / 10, api_recall=len(wins) / 10, valid_call_rate=0.5,
+                 error_observation_rate=0.25, mean_steps=1.5 if variant in ("past", "source_rl") else 2.0)
     e = make_entry(variant, outcomes=outcomes, category=category, lam=lam if variant == "past" else None,
                    date=f"2026-11-28T12:00:0{seed}+00:00", config_hash=f"cfg-{split}-{seed}", **extra)
     provenance = e.provenance.model_copy(update={"seeds": {"seed": seed}})
@@ -235,6 +247,8 @@ def test_page_shows_the_transfer_table_above_the_entries(make_entry, transfer_do
     page = render_page(board)
     assert page.index('<section id="transfer"') < page.index('<table id="leaderboard"')
     assert '<ul id="ladder-source"><li data-category="movies"' in page and 'id="ladder-knowledge"' in page
+    assert ('<tr data-model="past"><td>PaST</td><td>3</td><td>50.0%</td><td>50.0%</td><td>30.0%</td><td>25.0%</td>'
+            '<td>1.50</td></tr>') in page
     dom = transfer_dom(page)
     check_transfer_section(dom, board)
     one = Leaderboard(entries=[e for e in board.entries if e.category == "finance"])
