@@ -33,7 +33,15 @@ def _config(args) -> RunConfig:
         sets.append(f"target={args.category.lower()}")
     if getattr(args, "source", None):
         sets.append(f"source={','.join(s.lower() for s in args.source)},")
-    return apply_overrides(cfg, sets)
+    cfg = apply_overrides(cfg, sets)
+    if cfg.suite != "native" and cfg.sft.data == "docs+trajectories" and not any(
+            s.startswith("sft.data=") for s in sets):
+        # StableToolBench holds test queries only: no training trajectories for stage 2, so it stays docs-only
+        # (and the docs protocol needs the protocol warm-up).
+        print(f"toolpast: note: suite {cfg.suite} has no training trajectories; using sft.data=docs with the "
+              "protocol warm-up", file=sys.stderr)
+        cfg = apply_overrides(cfg, ["sft.data=docs", "warmup.enabled=true"])
+    return cfg
 
 
 def _float_list(text: str) -> list[float]:

@@ -174,6 +174,9 @@ def check_config(cfg: RunConfig, force: set[str] = frozenset()) -> None:
     from toolpast.variants import sweep
 
     check_categories(cfg)
+    if cfg.suite != "native" and cfg.sft.data == "docs+trajectories":
+        raise ValueError(f"sft.data=docs+trajectories needs the categories' training trajectories; suite {cfg.suite} "
+                         "has test queries only: use --set sft.data=docs")
     check_parts(cfg)
     check_validation_holdout(cfg)
     sweep(cfg.lam, cfg.lam_sweep)

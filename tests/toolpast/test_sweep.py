@@ -67,3 +67,14 @@ def test_sweep_writes_table_ladder_and_page_then_resumes_from_cache(tmp_path):
     assert again.returncode == 0, again.stderr
     assert " built in " not in again.stderr
     assert Leaderboard.model_validate_json(out.read_text()).entries == board.entries
+
+
+def test_stabletoolbench_stays_docs_only(capsys):
+    from toolpast.cli import _config, build_parser
+    from toolpast.pipeline import check_config
+
+    args = build_parser().parse_args(["run", "--category", "finance", "--suite", "stabletoolbench"])
+    cfg = _config(args)
+    assert cfg.sft.data == "docs" and cfg.warmup.enabled and "no training trajectories" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="test queries only"):
+        check_config(cfg.model_copy(update={"sft": cfg.sft.model_copy(update={"data": "docs+trajectories"})}))
