@@ -87,7 +87,7 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
     configs = {(seed, target): cfg.model_copy(update={"seed": seed, "target": target})
                for seed in seeds for target in targets}
     entries: list[Entry] = []
-    total, done, started = len(configs), 0, time.time()
+    total, done, started, on_targets = len(configs), 0, time.time(), 0.0
     for config in configs.values():
         check_config(config, force)
     for seed in seeds:
@@ -95,10 +95,13 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
         rounds = refine(stages)
         entries += _source_ladder(stages, rounds, command)
         for target in targets:
-            elapsed = time.time() - started
-            eta = f", eta {elapsed / done * (total - done) / 60:.0f} min" if done else ""
-            console.rule(f"seed {seed} target {done + 1}/{total}: {target} (elapsed {elapsed / 60:.0f} min{eta})")
+            # the ETA extrapolates the targets' own pace (the source stages are not a target's cost)
+            eta = f", eta {on_targets / done * (total - done) / 60:.0f} min" if done else ""
+            console.rule(f"seed {seed} target {done + 1}/{total}: {target} "
+                         f"(elapsed {(time.time() - started) / 60:.0f} min{eta})")
+            began = time.time()
             entries += evaluate_target(stages.for_target(target), rounds, command)
+            on_targets += time.time() - began
             done += 1
             write_outputs(Leaderboard(entries=entries), export)
     return Leaderboard(entries=entries)
