@@ -287,8 +287,8 @@ def build_parser() -> argparse.ArgumentParser:
                            epilog=settings, formatter_class=fmt,
                            description="Per seed: warm-up, source SFT, GRPO and the skill vector once; source SFT vs "
                                        "source RL on the source's test tasks (ladder rung b); then for every target: "
-                                       "target SFT, inject, evaluate base / sft / past with knowledge probes (rung "
-                                       "a). Resumable: rerun the same command after a kill.")
+                                       "target SFT, inject, evaluate sft / past (and base with --variants) with "
+                                       "knowledge probes (rung a). Resumable: rerun the same command after a kill.")
     sweep.add_argument("--targets", default="all",
                        help="all (the 21 RL-unseen native categories of tasks/native.json) or a comma-separated list.")
     sweep.add_argument("--seeds", type=_int_list, default=[0], metavar="S1,S2,...",
@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
     sweep.add_argument("--refine-rounds", type=int, metavar="K", help="Iterative skill refinement rounds.")
     sweep.add_argument("--variants", metavar="V1,V2,...",
-                       help="Variants per target (default base,sft,past; open_book etc. when asked for).")
+                       help="Variants per target (default sft,past; base, open_book etc. when asked for).")
     sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
                                                    " the .html page and .md table are written beside it).")
     sweep.add_argument("--force", nargs="+", metavar="STAGE", help="Rebuild these stages and everything downstream.")

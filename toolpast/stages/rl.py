@@ -16,6 +16,7 @@ prototype scheme).
 from __future__ import annotations
 
 import json
+import math
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +84,7 @@ class EpisodeRollout:
         turn_rewards = None
         if self.cfg.reward_scheme == "prototype":
             turn_rewards = [toolenv.prototype_turn_rewards(t, g) for t, g in zip(trajectories, grades)]
-            rewards = [toolenv.prototype_reward(t, g) for t, g in zip(trajectories, grades)]
+            rewards = [math.fsum(turns) for turns in turn_rewards]  # = toolenv.prototype_reward, turns scored once
         else:
             rewards = [g.reward(self.weights) for g in grades]
         if self.log_path is not None:  # every rollout, for reading what the policy actually does
