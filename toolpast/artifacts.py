@@ -1,9 +1,16 @@
 """Content-addressed stage artifacts: a stage's output directory is named by a hash of everything it depends on.
 
 Layout: `$TOOLPAST_HOME/artifacts/<stage>/<key>/` holds the outputs and `manifest.json`, which is written last;
-a directory with a manifest is finished and is reused by any later run with the same key. Work happens in
-`<key>.partial/`, which survives a kill: the stage finds its own checkpoints there and resumes, and a lock file
-holding the owner's pid keeps two live processes out of the same partial directory.
+a directory with a manifest is finished and is reused by any later run with the same key. The key is a hash of
+the stage's spec (config, seeds, the keys of its input artifacts and the digest of the code it runs: see
+`toolpast.codehash`), never of a time, so the same run in two homes or on two machines has the same keys, and
+the key is also the build's id (`vector_id` in leaderboards). A rebuild under the same key (`--force`) gets a
+new `build` nonce in its manifest; every artifact records the builds of the inputs it was made from and is
+rebuilt when one of them was rebuilt since, so a forced stage still rebuilds everything downstream of it, even
+across a killed run. Work happens in `<key>.partial/`, which survives a kill: the stage finds its own
+checkpoints there and resumes (unless its inputs were rebuilt meanwhile), and a lock file holding the owner's
+pid keeps two live processes out of the same partial directory. A stage that fails before writing anything
+leaves no partial directory behind.
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -24,12 +33,12 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from toolpast.io import atomic_write_text
+from toolpast.io import apply_umask, atomic_write_text
 from toolpast.paths import artifacts_dir, repo_root
 
 TRACKED_PACKAGES = ("toolpast", "torch", "transformers", "trl", "peft", "accelerate", "pydantic", "vllm")
-# Bump when a stage's semantics change so that old artifacts are not reused for new code.
-STAGE_CODE_VERSION = 1
+KEY = re.compile(r"[0-9a-f]{16}")  # a stage key; a spec names its input artifacts by their keys
+INPUTS = ".inputs.json"  # in a partial directory: the input builds its work so far was made from
 
 
 class Manifest(BaseModel):
@@ -37,12 +46,15 @@ class Manifest(BaseModel):
 
     stage: str
     key: str
-    spec: dict[str, Any] = Field(description="The hashed payload: config, inputs' keys, seeds, code version.")
+    spec: dict[str, Any] = Field(description="The hashed payload: config, inputs' keys, seeds, code digest.")
     outputs: dict[str, Any] = Field(default_factory=dict, description="Small results the stage returned.")
+    build: str = Field("", description="Random id of this build: a rebuild under the same key gets a new one.")
+    inputs: dict[str, str] = Field(default_factory=dict, description="Key -> build of every input artifact the "
+                                                                     "spec names, as they were when this was built.")
     packages: dict[str, str] = Field(default_factory=dict)
     git_commit: str | None = None
     host: str = ""
-    started_at: str = ""
+    started_at: str = Field("", description="Provenance only (UTC); never part of a key or an id.")
     wall_time_s: float = 0.0
 
 
@@ -51,9 +63,20 @@ def canonical_json(payload: Any) -> str:
 
 
 def stage_key(stage: str, spec: dict[str, Any]) -> str:
-    """16 hex chars of sha256 over the canonical JSON of the stage name, its spec and the code version."""
-    body = canonical_json({"stage": stage, "spec": spec, "code_version": STAGE_CODE_VERSION})
+    """16 hex chars of sha256 over the canonical JSON of the stage name and its spec (content only: no time)."""
+    body = canonical_json({"stage": stage, "spec": spec})
     return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
 
 
 def package_versions() -> dict[str, str]:
@@ -93,16 +116,21 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-@contextmanager
-def _lock(partial: Path):
+def _check_unlocked(partial: Path) -> None:
     lock = partial / ".lock"
     if lock.exists():
         try:
             owner = int(lock.read_text().strip() or 0)
-        except ValueError:
+        except (OSError, ValueError):
             owner = 0
         if owner and owner != os.getpid() and _pid_alive(owner):
             raise StageLocked(f"{partial} is being written by live process {owner}; wait for it or kill it")
+
+
+@contextmanager
+def _lock(partial: Path):
+    lock = partial / ".lock"
+    _check_unlocked(partial)
     atomic_write_text(lock, str(os.getpid()))
     try:
         yield
@@ -138,34 +166,87 @@ class ArtifactStore:
     def path_for(self, stage: str, key: str) -> Path:
         return self.root / stage / key
 
+    def input_builds(self, spec: dict[str, Any]) -> dict[str, str]:
+        """Key -> current build of every finished artifact in this store that the spec names by its key."""
+        builds = {}
+        for value in _strings(spec):
+            if KEY.fullmatch(value):
+                for path in self.root.glob(f"*/{value}/manifest.json"):
+                    builds[value] = Manifest.model_validate_json(path.read_text()).build
+        return builds
+
+    def _finished(self, final: Path, inputs: dict[str, str]) -> Artifact | None:
+        """The artifact at `final` if it is finished and was built from the current builds of its inputs."""
+        if not (final / "manifest.json").is_file():
+            return None
+        artifact = Artifact(final)
+        return artifact if artifact.manifest.inputs == inputs else None
+
     def lookup(self, stage: str, spec: dict[str, Any]) -> Artifact | None:
-        final = self.path_for(stage, stage_key(stage, spec))
-        return Artifact(final) if (final / "manifest.json").is_file() else None
+        return self._finished(self.path_for(stage, stage_key(stage, spec)), self.input_builds(spec))
 
     def run(self, stage: str, spec: dict[str, Any], fn: Callable[[Path], dict[str, Any] | None],
             force: bool = False) -> tuple[Artifact, bool]:
         """Return (artifact, reused). `fn(workdir)` writes outputs into workdir and returns small results.
 
-        With force, a finished artifact is moved aside and the stage reruns from scratch.
+        With force, a finished artifact (and any partial work) is removed and the stage reruns from scratch.
         """
         key = stage_key(stage, spec)
         final = self.path_for(stage, key)
         partial = final.with_name(key + ".partial")
+        inputs = self.input_builds(spec)
         if force:
+            _check_unlocked(partial)
             for path in (final, partial):
                 shutil.rmtree(path, ignore_errors=True)
-        if (final / "manifest.json").is_file():
-            return Artifact(final), True
+        done = self._finished(final, inputs)
+        if done is not None:
+            return done, True
         partial.mkdir(parents=True, exist_ok=True)
-        with _lock(partial):
-            started = time.time()
-            outputs = fn(partial) or {}
-            manifest = Manifest(
-                stage=stage, key=key, spec=json.loads(canonical_json(spec)), outputs=outputs,
-                packages=package_versions(), git_commit=self.commit, host=platform.node(),
-                started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
-                wall_time_s=round(time.time() - started, 2))
-            atomic_write_text(partial / "manifest.json", manifest.model_dump_json(indent=2))
-        shutil.rmtree(final, ignore_errors=True)  # a manifest-less leftover
+        try:
+            with _lock(partial):
+                _match_inputs(partial, inputs)
+                started = time.time()
+                outputs = fn(partial) or {}
+                apply_umask(partial)  # some writers (safetensors) create 0600 files whatever the umask
+                manifest = Manifest(
+                    stage=stage, key=key, spec=json.loads(canonical_json(spec)), outputs=outputs,
+                    build=uuid.uuid4().hex, inputs=inputs, packages=package_versions(), git_commit=self.commit,
+                    host=platform.node(),
+                    started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
+                    wall_time_s=round(time.time() - started, 2))
+                (partial / INPUTS).unlink(missing_ok=True)
+                atomic_write_text(partial / "manifest.json", manifest.model_dump_json(indent=2))
+        except BaseException:
+            _drop_if_empty(partial)
+            raise
+        shutil.rmtree(final, ignore_errors=True)  # a manifest-less leftover, or a build from older inputs
         os.replace(partial, final)
         return Artifact(final), False
+
+
+def _match_inputs(partial: Path, inputs: dict[str, str]) -> None:
+    """Work in `partial` made from other builds of the inputs cannot be resumed: clear it, then record ours."""
+    record = partial / INPUTS
+    try:
+        recorded = json.loads(record.read_text())
+    except (OSError, ValueError):
+        recorded = None
+    if recorded != inputs:
+        for path in partial.iterdir():
+            if path.name == ".lock":
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        atomic_write_text(record, canonical_json(inputs))
+
+
+def _drop_if_empty(partial: Path) -> None:
+    """Remove a partial directory that holds no work (a stage that failed before writing anything)."""
+    try:
+        if all(path.name == INPUTS for path in partial.iterdir()):
+            shutil.rmtree(partial, ignore_errors=True)
+    except OSError:
+        pass

@@ -1,4 +1,7 @@
-"""The `toolpast` command line: the whole pipeline (`run`) and each stage on its own."""
+"""The `toolpast` command line: the whole pipeline (`run`) and each stage on its own.
+
+Errors with a message that says what to fix are printed as one `toolpast: error:` line (exit 2); set
+TOOLPAST_TRACEBACK=1 to see their traceback."""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import os
 import shlex
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from toolpast.config import RunConfig
@@ -27,8 +32,11 @@ def _config(args) -> RunConfig:
             sets.append(f"{path}={getattr(args, flag)}")
     if getattr(args, "lam_sweep", None) is not None:
         sets.append(f"lam_sweep={json.dumps(args.lam_sweep)}")
-    if getattr(args, "variants", None):
-        sets.append(f"eval.variants={json.dumps([v.strip() for v in args.variants.split(',') if v.strip()])}")
+    if getattr(args, "variants", None) is not None:
+        variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+        if not variants:
+            raise ValueError(f"--variants {args.variants!r} names no variant: give e.g. base,sft,past")
+        sets.append(f"eval.variants={json.dumps(variants)}")
     if getattr(args, "category", None):
         sets.append(f"target={args.category.lower()}")
     if getattr(args, "source", None):
@@ -65,7 +73,21 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
                         help="Override any config field (repeatable), e.g. --set rl.steps=20; all fields below.")
 
 
-def _finish_out(partial: Path, out: Path) -> None:
+@contextmanager
+def _staged_out(out: str) -> Iterator[Path]:
+    """`<out>.partial` to train in (checkpoints there survive a kill and are resumed); renamed to `out` on success.
+    A failure that wrote nothing leaves no empty partial directory behind."""
+    from toolpast.io import apply_umask
+
+    partial = Path(f"{out}.partial")
+    partial.mkdir(parents=True, exist_ok=True)
+    try:
+        yield partial
+    except BaseException:
+        if not any(partial.iterdir()):
+            partial.rmdir()
+        raise
+    apply_umask(partial)  # save_pretrained writes 0600 safetensors whatever the umask
     shutil.rmtree(out, ignore_errors=True)
     os.replace(partial, out)
 
@@ -76,6 +98,11 @@ def cmd_run(args) -> int:
     from toolpast.progress import console
 
     cfg = _config(args)
+    if args.dry_run:
+        from toolpast.dry_run import dry_run
+
+        print(dry_run(cfg, set(args.force or [])))
+        return 0
     command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     board, path = run_pipeline(cfg, force=set(args.force or []), export=args.export, command=command)
     console.print(render_leaderboard(board))
@@ -86,10 +113,15 @@ def cmd_run(args) -> int:
 def cmd_sweep(args) -> int:
     from toolpast.sweep import SWEEP_VARIANTS, outputs_of, resolve_targets, run_sweep
 
-    if not getattr(args, "variants", None):
+    if getattr(args, "variants", None) is None:
         args.set = [*(args.set or []), f"eval.variants={json.dumps(SWEEP_VARIANTS)}"]
     cfg = _config(args)
     targets = resolve_targets(args.targets, cfg)
+    if args.dry_run:
+        from toolpast.dry_run import dry_run
+
+        print(dry_run(cfg, set(args.force or []), targets, args.seeds))
+        return 0
     export = args.export or Path("leaderboards") / f"{cfg.suite}_sweep_{cfg.preset}.json"
     command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     run_sweep(cfg, targets, args.seeds, export, force=set(args.force or []), command=command)
@@ -113,11 +145,9 @@ def cmd_sft(args) -> int:
 
     cfg = _config(args)
     cats = [c.lower() for c in args.categories]
-    partial = Path(f"{args.out}.partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    run_sft(resolve_model(cfg.model), knowledge_rows(cats, cfg), cfg.sft, partial, cfg.seed, cfg.dtype,
-            f"SFT docs {'+'.join(cats)}")
-    _finish_out(partial, Path(args.out))
+    model, rows = resolve_model(cfg.model), knowledge_rows(cats, cfg)
+    with _staged_out(args.out) as partial:
+        run_sft(model, rows, cfg.sft, partial, cfg.seed, cfg.dtype, f"SFT docs {'+'.join(cats)}")
     print(Path(args.out) / "model")
     return 0
 
@@ -128,24 +158,43 @@ def cmd_rl(args) -> int:
     from toolpast.stages.rl import run_rl
 
     cfg = apply_overrides(_config(args), [f"source={','.join(c.lower() for c in args.categories)},"])
-    partial = Path(f"{args.out}.partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    outputs = run_rl(resolve_model(cfg.model), rl_tasks(cfg), cfg.rl, partial, cfg.seed, cfg.dtype)
-    _finish_out(partial, Path(args.out))
+    model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
+    with _staged_out(args.out) as partial:
+        outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype)
     print(f"reward curve: {outputs['reward_curve']}\nmodel: {Path(args.out) / 'model'}")
     return 0
 
 
 def cmd_skill(args) -> int:
-    from toolpast.vectors import extract_skill_vector, inject_skill_vector
+    import warnings
 
+    from toolpast.vectors import extract_skill_vector, inject_skill_delta, inject_skill_vector
+
+    out = Path(args.out)
+    if out.exists():  # checked before any work; the library would refuse too, but only after reading headers
+        print(f"toolpast: error: --out {out} already exists; give a new path (skill {args.action} never "
+              "overwrites)", file=sys.stderr)
+        return 2
     if args.action == "extract":
-        manifest = extract_skill_vector(Path(args.rl), Path(args.sft), Path(args.out))
-        print(f"skill vector: {args.out} ({len(manifest.tensors)} tensors, norm {manifest.total_l2_norm:.4g})")
-    else:
-        report = inject_skill_vector(Path(args.model), Path(args.vector), args.lam, Path(args.out))
-        kept = "n/a" if report.surviving_fraction is None else f"{report.surviving_fraction:.6f}"
-        print(f"model: {args.out} (lambda {args.lam}, fraction of lambda*v surviving the cast: {kept})")
+        manifest = extract_skill_vector(Path(args.rl), Path(args.sft), out)
+        print(f"skill vector: {out} ({len(manifest.tensors)} tensors, norm {manifest.total_l2_norm:.4g})")
+        return 0
+    fused = args.rl is not None or args.sft is not None
+    if (args.vector is not None) == fused or (fused and (args.rl is None or args.sft is None)):
+        print("toolpast: error: skill inject takes either --vector V or both --rl R and --sft S", file=sys.stderr)
+        return 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if args.vector is not None:
+            report = inject_skill_vector(Path(args.model), Path(args.vector), args.lam, out,
+                                         allow_partial=args.allow_partial)
+        else:
+            report = inject_skill_delta(Path(args.model), Path(args.rl), Path(args.sft), args.lam, out,
+                                        allow_partial=args.allow_partial)
+    for w in caught:
+        print(f"toolpast: warning: {w.message}", file=sys.stderr)
+    kept = "n/a" if report.surviving_fraction is None else f"{report.surviving_fraction:.6f}"
+    print(f"model: {out} (lambda {args.lam}, fraction of lambda*v surviving the cast: {kept})")
     return 0
 
 
@@ -279,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", nargs="+", metavar="STAGE",
                      help="Rebuild these stages (and so everything downstream): warmup sft_source rl vector "
                           "sft_target inject orthogonality eval.")
+    run.add_argument("--dry-run", action="store_true",
+                     help="Validate the config, print the stage plan and the per-GPU memory plan (1 and 8 GPUs), "
+                          "build nothing.")
     _add_config_options(run)
     run.set_defaults(func=cmd_run)
 
@@ -301,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
                                                    " the .html page and .md table are written beside it).")
     sweep.add_argument("--force", nargs="+", metavar="STAGE", help="Rebuild these stages and everything downstream.")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="Validate every target's config, print the stage plan and the per-GPU memory plan, "
+                            "build nothing.")
     _add_config_options(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
@@ -323,12 +378,18 @@ def build_parser() -> argparse.ArgumentParser:
     extract = skill_sub.add_parser("extract", help="Write v = RL model - SFT model as safetensors shards.")
     extract.add_argument("--rl", required=True, help="The RL-trained checkpoint directory.")
     extract.add_argument("--sft", required=True, help="The checkpoint RL started from.")
-    extract.add_argument("--out", required=True, help="Directory for the vector shards and manifest.")
+    extract.add_argument("--out", required=True, help="Directory for the vector shards and manifest (must not exist).")
     inject = skill_sub.add_parser("inject", help="Write a loadable model theta = model + lambda * v.")
     inject.add_argument("--model", required=True, help="Target checkpoint (e.g. the target SFT model).")
-    inject.add_argument("--vector", required=True, help="A directory written by `toolpast skill extract`.")
+    inject.add_argument("--vector", help="A directory written by `toolpast skill extract`.")
+    inject.add_argument("--rl", help="Instead of --vector: the RL checkpoint; v = RL - SFT is computed on the fly "
+                                     "(fused: same bits as extract + inject, the vector is never written).")
+    inject.add_argument("--sft", help="With --rl: the checkpoint RL started from.")
     inject.add_argument("--lambda", dest="lam", type=float, default=1.0, help="Scale of the vector (default 1).")
-    inject.add_argument("--out", required=True, help="Directory for the new checkpoint.")
+    inject.add_argument("--allow-partial", action="store_true",
+                        help="Inject even if the vector leaves some of the model's float tensors unchanged "
+                             "(e.g. a LoRA vector); by default that is an error naming them.")
+    inject.add_argument("--out", required=True, help="Directory for the new checkpoint (must not exist).")
     skill.set_defaults(func=cmd_skill)
 
     ev = sub.add_parser("eval", help="Zero-shot evaluation of one model on a category's test tasks.",
@@ -423,21 +484,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Errors whose message says what to fix (bad input, a missing, existing or corrupt file, a stage another
+    process is building, an unreachable server): `main` prints them as one line and exits 2; anything else is a
+    bug and keeps its traceback."""
+    from toolpast.artifacts import StageLocked
+    from toolpast.models import ModelNotAvailable
+    from toolpast.rollout.openai_chat import BackendUnavailable
+
+    return (ValueError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError,
+            StageLocked, ModelNotAvailable, BackendUnavailable)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"toolpast: error: {error}", file=sys.stderr)
+    except Exception as error:  # noqa: BLE001 - the one place that turns known errors into one line
+        if os.environ.get("TOOLPAST_TRACEBACK") or not isinstance(error, user_errors()):
+            raise
+        print(f"toolpast: error: {error or type(error).__name__}", file=sys.stderr)
         return 2
-    except Exception as error:  # noqa: BLE001 - name the model error type, keep the traceback for the rest
-        from toolpast.models import ModelNotAvailable
-        from toolpast.rollout.openai_chat import BackendUnavailable
-
-        if isinstance(error, (ModelNotAvailable, BackendUnavailable)):
-            print(f"toolpast: error: {error}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from toolenv import RewardWeights
 
@@ -22,7 +22,13 @@ class TrainConfig(Strict):
     """Optimisation settings shared by every training stage."""
 
     steps: int = Field(40, ge=1, description="Optimizer steps.")
-    batch_size: int = Field(8, ge=1, description="Sequences per optimizer step (per device).")
+    batch_size: int = Field(8, ge=1, description="Sequences per optimizer step, all devices together "
+                                                 "(toolpast.batching splits them).")
+    micro_batch_size: int = Field(0, ge=0, description="Sequences per device per forward/backward pass: each "
+                                                       "device's share of batch_size is accumulated in micro-batches "
+                                                       "of at most this size (gradient_accumulation_steps, passed to "
+                                                       "TRL). Activation memory scales with it, the optimisation "
+                                                       "does not. 0 = the whole share in one pass.")
     learning_rate: float = Field(3e-5, gt=0, description="Peak learning rate (linear decay, no warm-up).")
     max_length: int = Field(512, ge=16, description="Sequences are truncated to this many tokens.")
     lora_rank: int = Field(0, ge=0, description="0 = full fine-tuning (the paper's setting); >0 trains LoRA "
@@ -99,6 +105,12 @@ class RLConfig(TrainConfig):
                               "of a bad API, -0.2 an invalid action; last turn +0.2 finished / -0.5 not; plus a "
                               "pass reward 1 solved / 0.5 partially / 0 unsolved), summed over the episode.")
     use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
+    vllm_gpu_memory_utilization: float = Field(0.3, gt=0, le=1, description="use_vllm: share of each GPU's memory "
+                                                                             "the colocated engine takes for weights "
+                                                                             "and KV cache (TRL's option).")
+    vllm_enable_sleep_mode: bool = Field(False, description="use_vllm: the engine releases its GPU memory during "
+                                                            "the optimizer step and wakes for the next rollout (TRL's "
+                                                            "option; costs a weight copy per step).")
 
 
 class EvalConfig(Strict):
@@ -138,6 +150,21 @@ class EvalConfig(Strict):
     response_cache: bool = Field(True, description="openai backend: cache successful replies on disk, keyed by the "
                                                    "request (seedless sampling is never cached).")
 
+    @field_validator("variants")
+    @classmethod
+    def _distinct(cls, variants: list[str]) -> list[str]:
+        twice = sorted({v for v in variants if variants.count(v) > 1})
+        if twice:
+            raise ValueError(f"eval.variants names {', '.join(twice)} more than once")
+        return variants
+
+    @model_validator(mode="after")
+    def _sampling(self) -> EvalConfig:
+        # checked when the config is made (--set), not when the evaluation starts after every training stage
+        if self.samples > 1 and self.temperature == 0:
+            raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
+        return self
+
 
 class RunConfig(Strict):
     """Everything `toolpast run` needs; a preset fills it and --set overrides any field."""
@@ -165,6 +192,12 @@ class RunConfig(Strict):
                                                     "source docs and RL tasks are dealt into K disjoint parts; round "
                                                     "k SFTs the base on part k's docs, starts RL on part k's tasks "
                                                     "from that SFT + v_(k-1), and v_k = RL - that SFT.")
+    min_vector_kept: float = Field(0.5, ge=0, le=1, description="Fail the run when less than this share of the "
+                                                                 "skill vector is kept: of its entries, those not "
+                                                                 "exactly zero (an RL update rounded away by pure "
+                                                                 "bf16 training leaves zeros), and of ||lam * v||, "
+                                                                 "what survives the cast into the target's dtype. "
+                                                                 "0 = never fail.")
     validation_tasks: int = Field(20, ge=0, description="Tasks at the end of each category's train split held "
                                                          "out of every training stage (eval.split=validation).")
     warmup: WarmupConfig = Field(default_factory=WarmupConfig)

@@ -19,6 +19,7 @@ from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Metrics, TaskOutcome
 from toolpast.leaderboard.stats import pass_k_fields, wilson_interval
 from toolpast.progress import progress_bar
+from toolpast.rollout.seeds import episode_key
 
 
 def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, tokenizer):
@@ -45,17 +46,22 @@ def episode_runner(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str):
         from toolpast.paths import toolpast_home
         from toolpast.rollout.chat_episodes import make_chat_client, run_chat_episodes
 
+        from toolpast.rollout.seeds import sample_seed
+
         client = make_chat_client(cfg, toolpast_home() / "cache" / "openai")
-        return lambda episodes: run_chat_episodes(episodes, client, cfg.max_turns, cfg.max_new_tokens,
-                                                  concurrency=cfg.batch_size, temperature=cfg.temperature,
-                                                  seed=seed)
+        # one seed per (task, sample), not per batch position: k samples of a task must differ (pass@k)
+        return lambda episodes, keys=None: run_chat_episodes(
+            episodes, client, cfg.max_turns, cfg.max_new_tokens, concurrency=cfg.batch_size,
+            temperature=cfg.temperature, seed=seed if keys is None else [sample_seed(seed, k) for k in keys])
     from toolpast.models import load_tokenizer
     from toolpast.rollout.chat_tokens import ChatTokens
     from toolpast.rollout.episodes import run_episodes
 
     tokenizer = load_tokenizer(model_dir)
     chat, generator = ChatTokens(tokenizer), make_generator(model_dir, cfg, seed, dtype, tokenizer)
-    return lambda episodes: run_episodes(episodes, generator, chat, cfg.max_turns, cfg.max_new_tokens)
+    seeded = cfg.backend == "vllm"  # vllm seeds each episode from its key; hf samples from one seeded stream
+    return lambda episodes, keys=None: run_episodes(episodes, generator, chat, cfg.max_turns, cfg.max_new_tokens,
+                                                    keys=keys if seeded else None)
 
 
 def summarise(rows: list[dict], samples: int = 1) -> dict:
@@ -124,18 +130,25 @@ def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int
     with progress_bar(title, total=len(jobs)) as advance:
         advance(len(jobs) - len(todo), info="resumed" if done else "")
         run = episode_runner(model_dir, cfg, seed, dtype) if todo else None
-        for start in range(0, len(todo), cfg.batch_size):
-            batch = todo[start:start + cfg.batch_size]
-            records = run([toolenv.Episode(task, book=book, limits=limits) for task, _ in batch])
-            with open(log, "a", encoding="utf-8") as handle:
-                for (task, sample), record in zip(batch, records):
-                    row = {"task_id": task.id, "sample": sample,
-                           "grade": record.episode.grade().model_dump(mode="json"),
-                           "trajectory": record.episode.trajectory.model_dump(mode="json"),
-                           "model_tokens": record.model_tokens}
-                    done[(task.id, sample)] = row
-                    handle.write(json.dumps(row) + "\n")
-                handle.flush()
-            wins = sum(r["grade"]["success"] for r in done.values())
-            advance(len(batch), info=f"success {wins}/{len(done)}")
+        try:
+            for start in range(0, len(todo), cfg.batch_size):
+                batch = todo[start:start + cfg.batch_size]
+                records = run([toolenv.Episode(task, book=book, limits=limits) for task, _ in batch],
+                              [episode_key(task.id, sample) for task, sample in batch])
+                with open(log, "a", encoding="utf-8") as handle:
+                    for (task, sample), record in zip(batch, records):
+                        row = {"task_id": task.id, "sample": sample,
+                               "grade": record.episode.grade().model_dump(mode="json"),
+                               "trajectory": record.episode.trajectory.model_dump(mode="json"),
+                               "model_tokens": record.model_tokens}
+                        done[(task.id, sample)] = row
+                        handle.write(json.dumps(row) + "\n")
+                    handle.flush()
+                wins = sum(r["grade"]["success"] for r in done.values())
+                advance(len(batch), info=f"success {wins}/{len(done)}")
+        finally:
+            if run is not None and cfg.backend == "vllm":  # the engine sleeps: training stages get the GPU back
+                from toolpast.rollout.vllm import release
+
+                release()
     return summarise([done[(task.id, sample)] for task, sample in jobs], cfg.samples)

@@ -41,7 +41,17 @@ def apply_overrides(config: BaseModel, assignments: list[str]) -> BaseModel:
     try:
         return type(config).model_validate(data)
     except ValidationError as error:
-        raise ValueError(f"invalid --set value: {error}") from None
+        raise ValueError(f"invalid --set value: {validation_summary(error)}") from None
+
+
+def validation_summary(error: ValidationError) -> str:
+    """A pydantic error on one line: `path: problem (got value)` per problem, without its input dump and link."""
+    problems = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "config"
+        got = "" if e["type"] == "value_error" else f" (got {e['input']!r})"
+        problems.append(f"{where}: {e['msg'].removeprefix('Value error, ')}{got}")
+    return "; ".join(problems)
 
 
 def describe_fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str, str, str]]:

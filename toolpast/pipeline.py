@@ -2,9 +2,10 @@
 
 warm-up (shared base) -> [K rounds: SFT on source docs part k -> GRPO on source tasks part k -> v_k = rl_k - sft_k]
                       -> SFT on target docs -> inject lambda * v_K (one per swept lambda) -> evaluate every variant.
-Each stage is keyed by its config and by the exact builds of its inputs, so a rerun reuses what is done,
-`--force STAGE` rebuilds that stage (every build of it, e.g. all rounds' `rl`) and so everything downstream of
-it, and a killed stage resumes. The refinement rounds are `refinement.py`; the evaluated variants `variants.py`.
+Each stage is keyed by its config, its inputs' keys and the code it runs (never a time), so a rerun reuses what is
+done, the same run in another home gets the same keys, `--force STAGE` rebuilds that stage (every build of it, e.g.
+all rounds' `rl`) and so everything downstream of it (artifacts.py), and a killed stage resumes. The refinement
+rounds are `refinement.py`; the evaluated variants `variants.py`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import toolenv
 from toolpast import __version__
 from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, stage_key
+from toolpast.codehash import code_digest, installed_index
 from toolpast.config import RunConfig
 from toolpast.evaluate import evaluate, metrics_and_outcomes
 from toolpast.io import atomic_write_text
@@ -37,11 +40,35 @@ if TYPE_CHECKING:
     from toolpast.refinement import Round
 
 STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "orthogonality", "eval")
+_SFT = ("toolpast.stages.sft", "toolpast.stages.data")
+# The modules whose functions each stage's build function (in this file) calls. A stage's key hashes their import
+# closure plus this file (codehash.py), so editing stages/rl.py rebuilds RL and what follows it, while editing an
+# evaluation module keeps the trained models. A kind missing here (the QA suites') hashes the import closure of
+# the module that defines its build function.
+STAGE_CODE = {
+    "warmup": _SFT, "sft_source": _SFT, "sft_target": _SFT,
+    "rl": ("toolpast.stages.rl", "toolpast.stages.data"),
+    "vector": ("toolpast.vectors.extract",),
+    "inject": ("toolpast.vectors.inject",),
+    "orthogonality": ("toolpast.analysis",),
+    "eval": ("toolpast.evaluate", "toolpast.knowledge_probe", "toolpast.stages.data"),
+}
 
 
 def build_id(artifact: Artifact) -> str:
-    """Identity of one build of a stage: reruns of the same key (after --force) get a new id."""
-    return f"{artifact.key}@{artifact.manifest.started_at}"
+    """How a later stage's spec names this build: its key, a content address (the same inputs and code give the
+    same id in every home). A rebuild under the same key is told apart by the store (Manifest.build)."""
+    return artifact.key
+
+
+def stage_code(kind: str, fn) -> str:
+    """The digest of the code a stage of this kind runs when built by `fn` (see STAGE_CODE)."""
+    index = installed_index()
+    code = getattr(fn, "__code__", None)
+    home = index.module_of(code.co_filename) if code is not None else None
+    if kind in STAGE_CODE:
+        return code_digest(STAGE_CODE[kind], (home,) if home else ())
+    return code_digest((home,) if home else tuple(sorted(index.modules)))
 
 
 def check_categories(cfg: RunConfig) -> None:
@@ -70,9 +97,11 @@ class Runner:
     def __init__(self, store: ArtifactStore, force: set[str]):
         self.store, self.force = store, force
         self.rebuilt: set[tuple[str, str]] = set()
+        installed_index()  # read the code now: a run keys its stages by the code it started with
 
     def stage(self, name: str, spec: dict, fn) -> Artifact:
         kind = name.split(":")[0]
+        spec = {**spec, "code": stage_code(kind, fn)}
         key = (kind, stage_key(kind, spec))
         started = time.time()
         artifact, reused = self.store.run(kind, spec, fn, force=kind in self.force and key not in self.rebuilt)
@@ -148,12 +177,20 @@ class Stages:
                                                               cfg.rl, w, cfg.seed, cfg.dtype, title))
 
     def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
-        return self.runner.stage(name, {"rl": build_id(rl), "sft": build_id(sft)},
-                                 lambda w: _extract(rl.path / "model", sft.path / "model", w))
+        from toolpast.vector_check import check_vector_stage
+
+        vector = self.runner.stage(name, {"rl": build_id(rl), "sft": build_id(sft)},
+                                   lambda w: _extract(rl.path / "model", sft.path / "model", w))
+        check_vector_stage(vector, self.cfg.min_vector_kept)  # a mostly-zero vector would make PaST = SFT
+        return vector
 
     def inject(self, name: str, model: Model, vector: Artifact, lam: float) -> Artifact:
-        return self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
-                                 lambda w: _inject(model.path, vector.path / "vector", lam, w))
+        from toolpast.vector_check import check_injection_stage
+
+        injected = self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
+                                     lambda w: _inject(model.path, vector.path / "vector", lam, w))
+        check_injection_stage(injected, self.cfg.min_vector_kept)  # lam * v rounded away by the target's dtype
+        return injected
 
     def evaluate(self, label: str, model: Model, category: str, book: str) -> Artifact:
         """Episodes of `model` on the category's evaluation tasks, plus the knowledge probes (closed book)."""
@@ -168,8 +205,10 @@ class Stages:
         return _entry(self.cfg, variant, model.path, category, book, result, command)
 
 
-def check_config(cfg: RunConfig, force: set[str] = frozenset()) -> None:
-    """Everything that can be refused before the first stage runs (a late error would cost the stages before it)."""
+def check_config(cfg: RunConfig, force: set[str] = frozenset(), libraries: bool = True) -> None:
+    """Everything that can be refused before the first stage runs (a late error would cost the stages before it).
+    libraries=False skips the installed-library check (a --dry-run plans a GPU run on a machine without vLLM)."""
+    from toolpast.batching import check_step_splits
     from toolpast.refinement import check_parts
     from toolpast.variants import sweep
 
@@ -179,9 +218,11 @@ def check_config(cfg: RunConfig, force: set[str] = frozenset()) -> None:
                          "has test queries only: use --set sft.data=docs")
     check_parts(cfg)
     check_validation_holdout(cfg)
+    check_step_splits(cfg)  # every stage's batch splits over this run's devices and micro-batches
+    check_eval_tasks(cfg, cfg.target)
     sweep(cfg.lam, cfg.lam_sweep)
-    if cfg.eval.samples > 1 and cfg.eval.temperature == 0:
-        raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
+    if libraries:
+        check_libraries(cfg)
     if cfg.eval.backend == "openai":  # one served model cannot stand for the run's several checkpoints
         raise ValueError("`toolpast run` evaluates several checkpoints, an OpenAI-compatible server serves one: "
                          "serve a checkpoint with `toolpast serve --model DIR` and score it with `toolpast eval "
@@ -191,6 +232,42 @@ def check_config(cfg: RunConfig, force: set[str] = frozenset()) -> None:
         raise ValueError(f"--force takes stage names {list(STAGES)}, got {sorted(unknown)}")
     if not cfg.eval.variants:
         raise ValueError("eval.variants is empty: name at least one variant to evaluate")
+
+
+def check_eval_tasks(cfg: RunConfig, category: str) -> None:
+    """The category has the evaluation tasks asked for (eval.tasks of its test split, or a validation tail)."""
+    try:
+        category_tasks(cfg, category)
+    except TypeError as error:  # an option the suite does not take
+        raise ValueError(f"suite {cfg.suite} refused suite_options {cfg.suite_options}: {error}") from None
+
+
+def check_libraries(cfg: RunConfig) -> None:
+    """Optional libraries the config needs are installed (else the run would fail at the stage that needs them)."""
+    from importlib.util import find_spec
+
+    if (cfg.eval.backend == "vllm" or cfg.rl.use_vllm) and find_spec("vllm") is None:
+        what = "eval.backend=vllm" if cfg.eval.backend == "vllm" else "rl.use_vllm=true"
+        raise ValueError(f"{what} needs vLLM, which is not installed: pip install -e '.[vllm]' (GPU only)")
+    lora = [name for name in ("warmup", "sft", "rl") if getattr(cfg, name).lora_rank > 0]
+    if cfg.sft.data == "docs+trajectories" and cfg.sft.trajectories.lora_rank > 0:
+        lora.append("sft.trajectories")
+    if lora and find_spec("peft") is None:
+        raise ValueError(f"lora_rank > 0 ({', '.join(lora)}) needs peft, which is not installed: pip install peft")
+
+
+def check_export(path: Path | None) -> None:
+    """The leaderboard can be written where it is asked for: checked before the first stage, not after the last."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"--export {path} is a directory: give the leaderboard JSON's file path")
+    parent = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ValueError(f"--export {path}: {parent} is a file, not a directory")
+    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--export {path}: {parent} is not writable")
 
 
 def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore | None = None) -> Stages:
@@ -233,6 +310,8 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
                  command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
     from toolpast.refinement import refine
 
+    out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
+    check_export(out)
     stages = prepare(cfg, force, store)
     base = stages.base
     rounds = refine(stages)
@@ -246,7 +325,6 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
     console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
                   f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
     board = Leaderboard(entries=evaluate_target(stages, rounds, command, sft_target))
-    out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
     atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
     return board, out
 
@@ -254,8 +332,12 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
 def _extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
     from toolpast.vectors import extract_skill_vector
 
+    from toolpast.vector_check import count_zeros
+
     manifest = extract_skill_vector(rl_model, sft_model, workdir / "vector", overwrite=True)
-    return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors)}
+    count = count_zeros(workdir / "vector")
+    return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors), "entries": count.entries,
+            "zeros": count.zeros}
 
 
 def _inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:

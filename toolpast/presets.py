@@ -4,9 +4,9 @@
   plumbing, not the method (a random model scores 0 everywhere).
 - cpu (default): the embedded SmolLM2-135M-Instruct on a 2-core machine; budgets sized from measured costs
   (README, "Cost on a CPU") so the pipeline ends in about 40 minutes cold.
-- paper: Qwen2.5-7B-Instruct with vLLM rollouts, bf16, full fine-tuning, as far as the paper's settings are
-  known (arXiv 2601.11258); our assumptions are marked. Two rounds of iterative skill refinement (K = 2, the
-  paper's). Needs GPUs; see README "Scaling up".
+- paper: Qwen2.5-7B-Instruct with vLLM rollouts, full fine-tuning with fp32 master weights and bf16 compute, as
+  far as the paper's settings are known (arXiv 2601.11258); our assumptions are marked. Two rounds of iterative
+  skill refinement (K = 2, the paper's). Needs GPUs; see README "Scaling up (GPUs)" and `--dry-run`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from toolpast.config import EvalConfig, RLConfig, RunConfig, SFTConfig, Trajecto
 
 def smoke() -> RunConfig:
     return RunConfig(
-        preset="smoke", model="tiny-random",
+        preset="smoke", model="tiny-random", min_vector_kept=0.0,  # a random model's RL learns nothing: v = 0
         warmup=WarmupConfig(steps=2, batch_size=4, tasks_per_category=2, max_length=768, save_every=1,
                             learning_rate=1e-3),
         sft=SFTConfig(steps=2, batch_size=4, max_length=128, save_every=1, learning_rate=1e-3),
@@ -53,22 +53,33 @@ def cpu() -> RunConfig:
 
 
 def paper() -> RunConfig:
-    # SFT and reward follow the first author's ToolBench prototype (DESIGN.md 7): stage 1 doc pairs lr 5e-5 batch
-    # 64 for 3 epochs (80 pairs per category: 4 steps), stage 2 trajectories lr 2e-5 batch 32 for 3 epochs (180
-    # train tasks: 17 steps); the prototype's per-turn reward. Assumed where paper and prototype are silent: group
-    # size 8, 8 prompts/step, 200 steps, lr 1e-6; with K = 2 the steps are per round (each round's RL sees half
-    # the 180 non-validation train tasks), so RL costs 2 x 200 steps.
+    # SFT and reward follow the first author's ToolBench prototype (DESIGN.md 7): stage 1 doc pairs lr 5e-5 for 3
+    # epochs, stage 2 trajectories lr 2e-5 batch 32 for 3 epochs (180 train tasks: 17 steps); the prototype's
+    # per-turn reward. Stage 1 uses batch 40, not the prototype's 64: a refinement round sees half the source's
+    # 80 pairs, and a batch larger than its data would silently shrink; 6 steps of 40 = the prototype's 3 epochs
+    # of the target's 80 pairs. Assumed where paper and prototype are silent: group size 8, 8 prompts/step, 200
+    # steps, lr 1e-6; with K = 2 the steps are per round (each round's RL sees half the 180 non-validation train
+    # tasks), so RL costs 2 x 200 steps.
+    # Precision: fp32 master weights, bf16 compute (dtype float32 + bf16_autocast; under the DeepSpeed configs in
+    # accelerate/, DeepSpeed's bf16 mode keeps the fp32 master copy). In pure bf16 a lr-1e-6 step rounds away and
+    # v would be mostly zeros (tests/toolpast/test_presets_precision.py; min_vector_kept refuses such a vector).
+    # Checkpoints stay fp32 (30 GB for 7B) so v keeps the small update; vLLM evaluates in bf16.
+    # batch_size counts sequences per optimizer step over all GPUs, so the recipe is the same on 1 and on 8 GPUs;
+    # micro_batch_size bounds activations (`toolpast run --preset paper --dry-run` prints the memory plan).
     return RunConfig(
-        preset="paper", model="Qwen/Qwen2.5-7B-Instruct", dtype="bfloat16", refine_rounds=2,
+        preset="paper", model="Qwen/Qwen2.5-7B-Instruct", dtype="float32", refine_rounds=2,
         warmup=WarmupConfig(enabled=False),
-        sft=SFTConfig(data="docs+trajectories", steps=4, batch_size=64, max_length=1024, learning_rate=5e-5,
-                      save_every=2,
-                      trajectories=TrajectorySFTConfig(steps=17, batch_size=32, max_length=4096, learning_rate=2e-5,
-                                                       tasks_per_category=180, save_every=5)),
-        rl=RLConfig(steps=200, prompts_per_step=8, num_generations=8, max_turns=8, max_new_tokens=512,
-                    train_tasks=180, learning_rate=1e-6, beta=0.0, use_vllm=True, save_every=25,
+        sft=SFTConfig(data="docs+trajectories", steps=6, batch_size=40, micro_batch_size=5, max_length=1024,
+                      learning_rate=5e-5, save_every=2, bf16_autocast=True,
+                      trajectories=TrajectorySFTConfig(steps=17, batch_size=32, micro_batch_size=2, max_length=4096,
+                                                       learning_rate=2e-5, tasks_per_category=180, save_every=5,
+                                                       bf16_autocast=True)),
+        rl=RLConfig(steps=200, prompts_per_step=8, num_generations=8, micro_batch_size=1, max_turns=8,
+                    max_new_tokens=512, train_tasks=180, learning_rate=1e-6, beta=0.0, save_every=25,
+                    bf16_autocast=True, use_vllm=True, vllm_gpu_memory_utilization=0.3, vllm_enable_sleep_mode=True,
                     reward_scheme="prototype", reward=RewardWeights(format=0.0, finished=0.0)),
-        eval=EvalConfig(tasks=60, backend="vllm", batch_size=256, max_turns=8, max_new_tokens=512),
+        eval=EvalConfig(tasks=60, backend="vllm", batch_size=256, max_turns=8, max_new_tokens=512,
+                        bf16_autocast=True),
     )
 
 

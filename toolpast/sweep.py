@@ -20,7 +20,7 @@ from toolpast.artifacts import ArtifactStore
 from toolpast.config import RunConfig
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Entry, Leaderboard, Variant
-from toolpast.pipeline import check_config, evaluate_target, prepare
+from toolpast.pipeline import check_config, check_eval_tasks, check_export, evaluate_target, prepare
 from toolpast.progress import console
 
 TASK_SUITE = Path(__file__).resolve().parent.parent / "tasks" / "native.json"
@@ -90,6 +90,10 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
     total, done, started, on_targets = len(configs), 0, time.time(), 0.0
     for config in configs.values():
         check_config(config, force)
+    for source in cfg.source:  # the source ladder evaluates the sources on their own tasks
+        check_eval_tasks(cfg, source)
+    for path in (export, *outputs_of(export)):
+        check_export(path)
     for seed in seeds:
         stages = prepare(configs[(seed, targets[0])], force, store)
         rounds = refine(stages)

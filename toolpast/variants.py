@@ -22,6 +22,8 @@ from toolpast.artifacts import Artifact
 from toolpast.leaderboard.schema import Variant
 from toolpast.refinement import Round
 
+FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max
+
 if TYPE_CHECKING:
     from toolpast.pipeline import Model, Stages
 
@@ -42,6 +44,11 @@ def sweep(lam: float, lam_sweep: list[float]) -> list[float]:
     bad = [x for x in [lam, *lams] if not math.isfinite(x)]
     if bad:
         raise ValueError(f"lam and lam_sweep must be finite numbers, got {bad}")
+    # lambda * v is computed in float32: a lambda float32 cannot hold would fail only at injection, after every
+    # training stage; refuse it before the first (a smaller lambda can still overflow: injection checks that)
+    huge = [x for x in dict.fromkeys([float(lam), *lams]) if abs(x) > FLOAT32_MAX]
+    if huge:
+        raise ValueError(f"lam and lam_sweep must fit in float32 (|lam| <= {FLOAT32_MAX:.4g}), got {huge}")
     return lams
 
 

@@ -73,3 +73,60 @@ def test_live_owner_locks_out_second_process(tmp_path):
     # a dead owner's lock is taken over
     _, reused = store.run("stage", {"k": 1}, lambda w: None)
     assert not reused and os.path.isdir(store.path_for("stage", stage_key("stage", {"k": 1})))
+
+
+def test_a_stage_that_fails_before_writing_leaves_no_partial_directory(tmp_path):
+    store = ArtifactStore(tmp_path)
+
+    def fail(workdir):
+        raise ValueError("bad config found late")
+
+    with pytest.raises(ValueError):
+        store.run("stage", {"k": 1}, fail)
+    assert not list(tmp_path.glob("stage/*")), list(tmp_path.glob("stage/*"))
+
+
+def test_keys_are_content_addresses_and_a_rebuilt_input_invalidates_its_users(tmp_path):
+    store = ArtifactStore(tmp_path)
+    up, _ = store.run("up", {"k": 1}, lambda w: None)
+    down, _ = store.run("down", {"input": up.key}, lambda w: None)
+    assert down.manifest.inputs == {up.key: up.manifest.build}
+    again, reused = store.run("up", {"k": 1}, lambda w: None, force=True)
+    assert not reused and again.key == up.key and again.manifest.build != up.manifest.build
+    assert store.lookup("down", {"input": up.key}) is None  # made from the old build of `up`
+    rebuilt, reused = store.run("down", {"input": up.key}, lambda w: None)
+    assert not reused and rebuilt.key == down.key and rebuilt.manifest.inputs == {up.key: again.manifest.build}
+    assert store.run("down", {"input": up.key}, lambda w: None)[1]
+
+
+def test_partial_work_from_an_older_build_of_an_input_is_not_resumed(tmp_path):
+    store = ArtifactStore(tmp_path)
+    up, _ = store.run("up", {"k": 1}, lambda w: None)
+
+    def crash(workdir):
+        (workdir / "checkpoint").write_text("step 5")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        store.run("down", {"input": up.key}, crash)
+    store.run("up", {"k": 1}, lambda w: None, force=True)
+    seen = []
+    store.run("down", {"input": up.key}, lambda w: seen.append(sorted(p.name for p in w.iterdir())))
+    assert seen == [[".inputs.json", ".lock"]]  # the old checkpoint is gone
+
+
+def test_force_does_not_delete_a_live_process_partial_work(tmp_path):
+    store = ArtifactStore(tmp_path)
+    key = stage_key("stage", {"k": 1})
+    partial = store.path_for("stage", key).with_name(key + ".partial")
+    partial.mkdir(parents=True)
+    (partial / "checkpoint").write_text("theirs")
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (partial / ".lock").write_text(str(sleeper.pid))
+        with pytest.raises(StageLocked):
+            store.run("stage", {"k": 1}, lambda w: None, force=True)
+        assert (partial / "checkpoint").read_text() == "theirs"
+    finally:
+        sleeper.kill()
+        sleeper.wait()

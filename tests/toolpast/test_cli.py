@@ -44,3 +44,112 @@ def test_categories_of_stabletoolbench(capsys):
 def test_bad_input_is_a_clear_error(args, message, capsys):
     assert main(args) == 2
     assert message in capsys.readouterr().err
+
+
+SMOKE = ["--category", "finance", "--preset", "smoke"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", *SMOKE, "--variants", ","], "--variants ',' names no variant"),
+    (["run", *SMOKE, "--variants", ""], "--variants '' names no variant"),
+    (["sweep", "--targets", "finance", "--preset", "smoke", "--variants", ","], "names no variant"),
+    (["run", *SMOKE, "--variants", "sft,sft"], "eval.variants names sft more than once"),
+    (["run", *SMOKE, "--set", "eval.samples=4"], "eval.samples > 1 needs eval.temperature > 0"),
+    (["run", *SMOKE, "--set", "eval.tasks=100000"], "asked for 100000"),
+    (["run", *SMOKE, "--set", "eval.split=validation", "--set", "validation_tasks=0"], "validation_tasks > 0"),
+    (["sweep", "--targets", "finance", "--preset", "smoke", "--set", "eval.tasks=100000"], "asked for 100000"),
+])
+def test_config_errors_are_refused_before_any_stage(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLPAST_HOME", str(tmp_path / "home"))
+    assert main([*args, "--export", str(tmp_path / "board.json")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1, err
+    assert not (tmp_path / "home").exists() and not (tmp_path / "board.json").exists()
+
+
+def test_missing_vllm_is_refused_before_any_stage(capsys, tmp_path, monkeypatch):
+    from importlib.util import find_spec
+
+    if find_spec("vllm") is not None:
+        pytest.skip("vllm is installed")
+    monkeypatch.setenv("TOOLPAST_HOME", str(tmp_path / "home"))
+    assert main(["run", *SMOKE, "--set", "eval.backend=vllm", "--export", str(tmp_path / "b.json")]) == 2
+    assert "needs vLLM" in capsys.readouterr().err and not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_export_to_a_directory_is_refused_before_any_stage(command, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("TOOLPAST_HOME", str(tmp_path / "home"))
+    target = ["--category", "finance"] if command == "run" else ["--targets", "finance"]
+    assert main([command, *target, "--preset", "smoke", "--export", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err and not (tmp_path / "home").exists()
+
+
+def test_a_stage_locked_by_another_run_is_one_line(capsys, monkeypatch):
+    import toolpast.pipeline
+    from toolpast.artifacts import StageLocked
+
+    def locked(*args, **kwargs):
+        raise StageLocked("/home/artifacts/rl/abc.partial is being written by live process 42; wait for it or kill it")
+
+    monkeypatch.setattr(toolpast.pipeline, "run_pipeline", locked)
+    assert main(["run", *SMOKE]) == 2
+    err = capsys.readouterr().err
+    assert err == "toolpast: error: /home/artifacts/rl/abc.partial is being written by live process 42; wait for " \
+                  "it or kill it\n"
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    import toolpast.pipeline
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(toolpast.pipeline, "run_pipeline", bug)
+    with pytest.raises(KeyError):
+        main(["run", *SMOKE])
+
+
+def test_a_missing_model_directory_is_named(capsys, tmp_path):
+    for spec in ("/nonexistent/model", "./no-such-dir", "~/no/such/dir"):
+        assert main(["eval", *SMOKE, "--model", spec, "--out", str(tmp_path / "out")]) == 2
+        assert capsys.readouterr().err == f"toolpast: error: --model {spec}: no such directory\n"
+
+
+@pytest.fixture
+def corrupt_model(tiny_model_dir, tmp_path) -> Path:
+    import shutil
+
+    model = tmp_path / "corrupt"
+    shutil.copytree(tiny_model_dir, model)
+    weights = model / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # a truncated copy
+    return model
+
+
+@pytest.mark.parametrize("command", [["eval", *SMOKE, "--out", "OUT"], ["serve", "--port", "0"]])
+def test_a_corrupt_checkpoint_is_one_line(command, corrupt_model, capsys, tmp_path):
+    command = [str(tmp_path / "out") if a == "OUT" else a for a in command]
+    assert main([*command, "--model", str(corrupt_model)]) == 2
+    err = capsys.readouterr().err  # (after the evaluation's progress line)
+    assert err.splitlines()[-1].startswith(f"toolpast: error: cannot load the checkpoint in {corrupt_model} "
+                                           "(SafetensorError") and "Traceback" not in err, err
+
+
+def test_serve_refuses_a_bad_port_before_loading_the_model(capsys, monkeypatch):
+    from toolpast.serve.engine import HFChatEngine
+
+    monkeypatch.setattr(HFChatEngine, "load", lambda *a, **k: pytest.fail("the model must not be loaded"))
+    assert main(["serve", "--model", "tiny-random", "--port", "99999"]) == 2
+    assert capsys.readouterr().err == "toolpast: error: --port must be 0-65535 (0 picks a free port), got 99999\n"
+
+
+def test_serve_on_a_port_in_use_is_one_line(tiny_model_dir, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--model", str(tiny_model_dir), "--port", str(port)]) == 2
+    assert capsys.readouterr().err == f"toolpast: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -35,3 +35,20 @@ def test_presets_are_valid_configs(name):
 def test_unknown_preset():
     with pytest.raises(ValueError, match="smoke"):
         get_preset("huge")
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["eval.samples=4"], "invalid --set value: eval: eval.samples > 1 needs eval.temperature > 0"),
+    (["eval.variants=sft,past,sft"], "invalid --set value: eval.variants: eval.variants names sft more than once"),
+    (["rl.steps=0"], "invalid --set value: rl.steps: Input should be greater than or equal to 1 (got 0)"),
+])
+def test_invalid_combinations_are_refused_when_the_config_is_made(sets, message):
+    with pytest.raises(ValueError) as error:
+        apply_overrides(RunConfig(), sets)
+    assert str(error.value) == message or str(error.value).startswith(message)
+    assert "\n" not in str(error.value)  # one line, not pydantic's report
+
+
+def test_sampling_with_a_temperature_is_accepted():
+    cfg = apply_overrides(RunConfig(), ["eval.samples=4", "eval.temperature=0.8"])
+    assert (cfg.eval.samples, cfg.eval.temperature) == (4, 0.8)

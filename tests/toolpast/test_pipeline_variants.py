@@ -261,6 +261,8 @@ def test_bad_rounds_and_lambdas_fail_before_any_stage(tmp_path):
     with pytest.raises(ValueError, match="must be finite"):
         run_pipeline(smoke().model_copy(update={"lam_sweep": [0.5, float("nan")]}), export=tmp_path / "b.json",
                      store=store)
+    with pytest.raises(ValueError, match=r"must fit in float32 .* got \[1e\+39\]"):
+        run_pipeline(smoke().model_copy(update={"lam": 1e39}), export=tmp_path / "b.json", store=store)
     assert store.events == []
 
 

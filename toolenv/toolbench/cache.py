@@ -13,8 +13,8 @@ from __future__ import annotations
 import ast
 import json
 import os
-import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,8 @@ class ResponseCache:
             raw = self._read_raw(path)
             raw.setdefault(key, entry)
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.json"  # mode 0666 minus the umask (mkstemp: 0600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(raw, handle, ensure_ascii=False, indent=1)
             os.replace(tmp, path)

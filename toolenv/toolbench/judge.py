@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -99,7 +99,8 @@ class SoprJudge:
             verdict, reason = self._ask(query, trajectory)
             cached.append({"verdict": verdict, "reason": reason})
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.json"  # mode 0666 minus the umask (mkstemp: 0600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(cached, handle, ensure_ascii=False, indent=1)
             os.replace(tmp, path)

@@ -62,7 +62,7 @@ def perturbed_copy(src: Path, out: Path, seed: int, scale: float = NOISE) -> Pat
     """`src` + N(0, scale^2) on every float tensor, in `src`'s dtypes, with its config and tokenizer files."""
     g = torch.Generator().manual_seed(seed)
     ckpt = Checkpoint(src)
-    planned = [PlannedTensor(n, ckpt.info(n).torch_dtype, ckpt.info(n).shape) for n in ckpt.names]
+    planned = [PlannedTensor(n, ckpt.info(n).dtype, ckpt.info(n).shape) for n in ckpt.names]
     with staged_dir(out) as tmp:
         for f in ckpt.non_weight_files():
             atomic_copy(f, tmp / f.name)
@@ -85,7 +85,7 @@ def random_llama_family(config_kwargs: dict, root: Path, shard_max_bytes: int, s
     config.architectures = ["LlamaForCausalLM"]  # what from_pretrained writes; mergekit dispatches on it
     with torch.device("meta"):  # names and shapes only: no memory
         shapes = {n: tuple(p.shape) for n, p in LlamaForCausalLM(config).state_dict().items()}
-    planned = [PlannedTensor(n, torch.float32, s) for n, s in shapes.items()]
+    planned = [PlannedTensor(n, "F32", s) for n, s in shapes.items()]
     layout = _layout(planned, shard_max_bytes)
     dirs = {label: root / label for label in ("sft", "rl", "target")}
     gens = {label: torch.Generator().manual_seed(seed + i) for i, label in enumerate(dirs)}

@@ -1,4 +1,4 @@
-"""Run one command in a fresh process and measure it: wall time and that process's own peak RSS.
+"""Run one command in a fresh process and measure it: wall time, CPU time and that process's own peak RSS.
 
 The command is started through `spawn.py` (see there why the caller cannot measure it directly), which reaps
 it with `os.wait4` and so gets the rusage of exactly that process. Output goes to a file, not a pipe, so a
@@ -26,6 +26,7 @@ class ProcRun:
     wall_s: float
     peak_rss_bytes: int
     output: str  # stdout and stderr interleaved
+    cpu_s: float = 0.0  # user + system time of the process (its threads included)
 
     def check(self, what: str) -> ProcRun:
         if self.returncode != 0:
@@ -46,8 +47,9 @@ def measure(command: Sequence[str], *, env: dict[str, str] | None = None, cwd: s
             raise RuntimeError(f"the measuring launcher failed (exit {launcher.returncode}):\n{output[-2000:]}")
         usage = json.loads(result.read_text())
     return ProcRun(
-        list(command), int(usage["returncode"]), float(usage["wall_s"]), int(usage["peak_rss_bytes"]), output
-    )
+        list(command), int(usage["returncode"]), float(usage["wall_s"]), int(usage["peak_rss_bytes"]), output,
+        float(usage["cpu_s"]),
+    )  # fmt: skip
 
 
 def median(values: Sequence[float]) -> float:

@@ -15,14 +15,16 @@ class OpStats(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    op: str  # extract | inject | ours (extract + inject) | mergekit
+    op: str  # extract | inject | ours (extract + inject) | fused (inject --rl --sft) | floor* | mergekit
     wall_s: float  # whole subprocess, interpreter start-up included
+    cpu_s: float | None = None  # user + system time of the subprocess (all its threads)
     op_s: float | None  # the operation alone, as timed inside the process (None for mergekit)
     peak_rss_bytes: int
     peak_rss_over_baseline_bytes: int  # peak RSS minus the same interpreter's import-only peak
     peak_rss_over_shard: float  # the above / the largest input shard
     runs_wall_s: list[float]
     runs_peak_rss_bytes: list[int]
+    runs_cpu_s: list[float] = Field(default_factory=list)
 
 
 class SizeResult(BaseModel):
@@ -37,19 +39,32 @@ class SizeResult(BaseModel):
     extract: OpStats
     inject: OpStats
     ours: OpStats  # wall = extract + inject, peak = the larger of the two, per repeat
+    fused: OpStats | None = None  # inject --rl --sft: the same weights without writing the vector
+    # the floor: a plain copy that reads each input once and writes (and fsyncs) an output of the same size,
+    # measured the same way; floor = extract's + inject's, floor_fused = the fused path's
+    floor: OpStats | None = None
+    floor_fused: OpStats | None = None
+    ours_over_floor_wall: float | None = None
+    fused_over_floor_wall: float | None = None
+    fused_max_abs_diff_vs_ours: float | None = None  # 0.0: the fused path writes the two-step's bits
     mergekit: OpStats | None
     mergekit_baseline_rss_bytes: int | None
     mergekit_skipped: str | None  # why there are no mergekit numbers
     ours_over_mergekit_peak_rss: float | None  # over-baseline peaks
     ours_over_mergekit_wall: float | None
     max_abs_diff_vs_mergekit: float | None  # our injected weights vs mergekit's merge, last repeat
+    fused_over_mergekit_wall: float | None = None
+    fused_over_mergekit_peak_rss: float | None = None
+    ours_over_mergekit_cpu: float | None = None
+    fused_over_mergekit_cpu: float | None = None
+    load_average: list[float] = Field(default_factory=list)  # 1/5/15-min load when this size finished
 
 
 class VectorBenchReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["toolpast.bench.vectors"] = "toolpast.bench.vectors"
-    format_version: int = 1
+    format_version: int = 2
     repeats: int
     cpus: int
     memory_bytes: int | None

@@ -1,10 +1,16 @@
-"""`toolpast bench vectors`: peak memory and wall time of skill extract + inject, against mergekit.
+"""`toolpast bench vectors`: peak memory and wall time of skill extract + inject, against mergekit and the floor.
 
-The claim under test is that extract and inject stream: their peak RSS above the bare interpreter + imports
-stays within ~1.5x the largest input shard, whatever the model size. Each operation runs in a fresh process
-(so one run's allocator state or page cache mappings cannot flatter the next), `repeats` times, and medians
-are reported. mergekit's task_arithmetic computes the same weights (see `toolpast.bench.mergekit`) and is
-measured the same way, in the same run, so the ratios compare like with like on this machine.
+The claims under test: extract and inject stream (their peak RSS above the bare interpreter + imports stays
+within ~1.5x the largest input shard, whatever the model size), and they run near the floor of an elementwise
+operation over checkpoints, which is reading each input once and writing the output once: the benchmark
+measures that floor directly, as a plain copy of the same bytes (`python -m toolpast.bench.worker copy`), and
+reports our time as a ratio of it. Each operation runs in a fresh process (so one run's allocator state or
+page cache mappings cannot flatter the next), `repeats` times, and medians are reported, with CPU time beside
+wall time (on a shared machine the CPU time is the steadier number). mergekit's task_arithmetic computes the
+same weights (see `toolpast.bench.mergekit`) and is measured the same way, in the same run, so the ratios
+compare like with like on this machine. The same weights come out three ways: extract then inject (the
+vector is written, and reused for every target), the fused `inject --rl --sft` (one pass, like mergekit's
+merge), and mergekit; the fused result must equal the two-step's bit for bit.
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _worker(op: str, *args: Path) -> list[str]:
+def _worker(op: str, *args: Path | str) -> list[str]:
     return [sys.executable, "-m", "toolpast.bench.worker", op, *map(str, args)]
 
 
@@ -47,25 +53,36 @@ def _op_s(run: ProcRun) -> float:
     return float(json.loads(run.output.strip().splitlines()[-1])["op_s"])
 
 
-def _stats(
-    op: str, walls: list[float], peaks: list[int], op_s: list[float] | None, baseline: int, shard: int
-) -> OpStats:
+def _stats(op: str, runs: list[ProcRun] | list[tuple[ProcRun, ...]], baseline: int, shard: int,
+           with_op_s: bool = True) -> OpStats:  # fmt: skip
+    """Medians over repeats; a repeat of several processes (extract + inject) sums their times, maxes their peaks."""
+    groups = [r if isinstance(r, tuple) else (r,) for r in runs]
+    walls = [sum(p.wall_s for p in g) for g in groups]
+    cpus = [sum(p.cpu_s for p in g) for g in groups]
+    peaks = [max(p.peak_rss_bytes for p in g) for g in groups]
     over = int(median(peaks)) - baseline
     return OpStats(
         op=op,
         wall_s=median(walls),
-        op_s=median(op_s) if op_s else None,
+        cpu_s=median(cpus),
+        op_s=median([sum(_op_s(p) for p in g) for g in groups]) if with_op_s else None,
         peak_rss_bytes=int(median(peaks)),
         peak_rss_over_baseline_bytes=over,
         peak_rss_over_shard=over / shard,
         runs_wall_s=walls,
         runs_peak_rss_bytes=peaks,
+        runs_cpu_s=cpus,
     )
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
 
 
 def _run(what: str, command: list[str]) -> ProcRun:
     run = measure(command, env=_env())
-    log.print(f"  {what:<18} {run.wall_s:7.1f} s  peak RSS {run.peak_rss_bytes / 2**20:8.0f} MiB"
+    log.print(f"  {what:<18} {run.wall_s:7.1f} s  cpu {run.cpu_s:6.1f} s  "
+              f"peak RSS {run.peak_rss_bytes / 2**20:8.0f} MiB"
               + ("" if run.returncode == 0 else f"  exit {run.returncode}"))  # fmt: skip
     return run
 
@@ -92,47 +109,69 @@ def _mergekit_repeat(exe: Path, config: Path, out: Path, runs: dict[str, list[Pr
 def bench_size(
     size: str, root: Path, repeats: int, mergekit_yaml: Path | None, mergekit_skipped: str | None
 ) -> SizeResult:
-    """Build the inputs of `size` under `root`, measure every operation `repeats` times, remove the outputs."""
+    """Build the inputs of `size` under `root`, measure every operation `repeats` times, remove the outputs.
+
+    The order within a repeat keeps at most five models on disk (three inputs + two outputs).
+    """
     log.print(f"[bold]{size}[/bold]: writing inputs under {root}")
     inputs = build_inputs(size, root / "inputs")
     log.print(f"  {inputs.description}: {inputs.num_parameters / 1e6:.1f}M parameters, "
               f"largest shard {inputs.largest_shard_bytes / 2**20:.1f} MiB")  # fmt: skip
     runs: dict[str, list[ProcRun]] = defaultdict(list)
-    vector, injected, merged = root / "vector", root / "injected", root / "merged"
+    vector, injected, fused, merged = root / "vector", root / "injected", root / "fused", root / "merged"
+    floor_out = root / "floor.bin"
     config = mk.write_config(inputs, root / "mergekit.yml") if mergekit_yaml else None
-    diff = None
+    diff = fused_diff = None
     for r in range(repeats):
         last = r == repeats - 1
         runs["baseline"].append(_run("baseline", _worker("baseline")).check("import-only baseline"))
-        remove(vector)
-        remove(injected)
+        for path in (vector, injected, fused, floor_out):
+            remove(path)
         runs["extract"].append(_run("extract", _worker("extract", inputs.rl, inputs.sft, vector)).check("extract"))
+        floor_inject = _worker("copy", floor_out, inputs.target, "--direct", vector)  # read as inject reads it
+        runs["floor_inject"].append(_run("floor (inject)", floor_inject))
+        remove(floor_out)
         runs["inject"].append(_run("inject", _worker("inject", inputs.target, vector, injected)).check("inject"))
-        remove(vector)  # disk: at most the 3 inputs + 2 model-sized outputs at any time
-        if not last:
-            remove(injected)
+        remove(vector)
+        runs["floor_extract"].append(_run("floor (extract)", _worker("copy", floor_out, inputs.rl, inputs.sft)))
+        remove(floor_out)
+        runs["fused"].append(_run("fused", _worker("fused", inputs.target, inputs.rl, inputs.sft, fused))
+                             .check("fused inject"))  # fmt: skip
+        if last:
+            fused_diff = max_abs_diff(fused, injected)
+        remove(fused)
+        runs["floor_fused"].append(_run("floor (fused)", _worker("copy", floor_out, inputs.target, inputs.rl,
+                                                                 inputs.sft)))  # fmt: skip
+        remove(floor_out)
         if mergekit_yaml is not None and mergekit_skipped is None:
             mergekit_skipped = _mergekit_repeat(mergekit_yaml, config, merged, runs)
             if mergekit_skipped is None and last:
                 diff = max_abs_diff(injected, merged)
             remove(merged)
         remove(injected)
+    for key in ("floor_inject", "floor_extract", "floor_fused"):
+        for run in runs[key]:
+            run.check("the floor copy")
 
     shard = inputs.largest_shard_bytes
     base = int(median([r.peak_rss_bytes for r in runs["baseline"]]))
-    ex, inj = runs["extract"], runs["inject"]
-    extract, inject = (
-        _stats(op, [r.wall_s for r in rs], [r.peak_rss_bytes for r in rs], [_op_s(r) for r in rs], base, shard)
-        for op, rs in (("extract", ex), ("inject", inj))
-    )
-    ours = _stats("ours", [a.wall_s + b.wall_s for a, b in zip(ex, inj)],
-                  [max(a.peak_rss_bytes, b.peak_rss_bytes) for a, b in zip(ex, inj)],
-                  [_op_s(a) + _op_s(b) for a, b in zip(ex, inj)], base, shard)  # fmt: skip
+    extract = _stats("extract", runs["extract"], base, shard)
+    inject = _stats("inject", runs["inject"], base, shard)
+    ours = _stats("ours", list(zip(runs["extract"], runs["inject"])), base, shard)
+    fused_stats = _stats("fused", runs["fused"], base, shard)
+    # the floor imports nothing: its RSS is measured from zero, not from the toolpast baseline
+    floor = _stats("floor", list(zip(runs["floor_extract"], runs["floor_inject"])), 0, shard)
+    floor_fused = _stats("floor_fused", runs["floor_fused"], 0, shard)
     merge = mk_base = None
     if runs["mergekit"] and mergekit_skipped is None:
         mk_base = int(median([r.peak_rss_bytes for r in runs["mergekit_baseline"]]))
-        m = runs["mergekit"]
-        merge = _stats("mergekit", [r.wall_s for r in m], [r.peak_rss_bytes for r in m], None, mk_base, shard)
+        merge = _stats("mergekit", runs["mergekit"], mk_base, shard, with_op_s=False)
+
+    def over_mergekit_rss(op: OpStats) -> float | None:
+        if merge is None or merge.peak_rss_over_baseline_bytes <= 0:
+            return None
+        return op.peak_rss_over_baseline_bytes / merge.peak_rss_over_baseline_bytes
+
     return SizeResult(
         size=size,
         model=inputs.description,
@@ -143,14 +182,24 @@ def bench_size(
         extract=extract,
         inject=inject,
         ours=ours,
+        fused=fused_stats,
+        floor=floor,
+        floor_fused=floor_fused,
+        ours_over_floor_wall=_ratio(ours.wall_s, floor.wall_s),
+        fused_over_floor_wall=_ratio(fused_stats.wall_s, floor_fused.wall_s),
+        fused_max_abs_diff_vs_ours=fused_diff,
         mergekit=merge,
         mergekit_baseline_rss_bytes=mk_base,
         mergekit_skipped=None if merge else (mergekit_skipped or "not run"),
-        ours_over_mergekit_peak_rss=(ours.peak_rss_over_baseline_bytes / merge.peak_rss_over_baseline_bytes
-                                     if merge and merge.peak_rss_over_baseline_bytes > 0 else None),
-        ours_over_mergekit_wall=ours.wall_s / merge.wall_s if merge else None,
+        ours_over_mergekit_peak_rss=over_mergekit_rss(ours),
+        ours_over_mergekit_wall=_ratio(ours.wall_s, merge.wall_s if merge else None),
         max_abs_diff_vs_mergekit=diff if merge else None,
-    )  # fmt: skip
+        fused_over_mergekit_wall=_ratio(fused_stats.wall_s, merge.wall_s if merge else None),
+        fused_over_mergekit_peak_rss=over_mergekit_rss(fused_stats),
+        ours_over_mergekit_cpu=_ratio(ours.cpu_s, merge.cpu_s if merge else None),
+        fused_over_mergekit_cpu=_ratio(fused_stats.cpu_s, merge.cpu_s if merge else None),
+        load_average=list(os.getloadavg()) if hasattr(os, "getloadavg") else [],
+    )
 
 
 def _mergekit_version(exe: Path) -> str | None:
@@ -181,6 +230,9 @@ def run_vector_bench(
         if exe is None:
             skipped = f"mergekit-yaml not found; {mk.MERGEKIT_HINT}"
             log.print(f"[yellow]mergekit: {skipped}[/yellow]")
+    if hasattr(os, "getloadavg"):
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        log.print(f"load average at start: {load} on {os.cpu_count()} CPUs")
     scratch = Path(tempfile.mkdtemp(prefix="toolpast-bench-", dir=workdir))
     results = []
     try:

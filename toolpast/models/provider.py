@@ -11,10 +11,12 @@ Weights are only ever read from safetensors: a directory with pickled weights al
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
 
+from toolpast.io import apply_umask
 from toolpast.paths import models_dir
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -23,6 +25,10 @@ TINY_MODEL = "tiny-random"
 
 class ModelNotAvailable(RuntimeError):
     """The spec names a model that is not on this machine and cannot be fetched; the message says how to get it."""
+
+
+class CorruptCheckpoint(ModelNotAvailable):
+    """The checkpoint directory exists but its weights (or config) cannot be read: truncated, corrupt, or not ours."""
 
 
 def _build_cached(name: str, builder) -> Path:
@@ -34,6 +40,7 @@ def _build_cached(name: str, builder) -> Path:
     partial = final.with_name(f"{name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     builder(partial)
+    apply_umask(partial)  # save_pretrained's safetensors are 0600 whatever the umask
     try:
         os.replace(partial, final)
     except OSError:  # another process won the race: keep theirs
@@ -69,11 +76,22 @@ def resolve_model(spec: str = DEFAULT_MODEL) -> Path:
         return _build_cached(spec, lambda out: build_tiny_random(out, seed=seed))
     path = Path(spec).expanduser()
     if path.exists():
+        if not path.is_dir():
+            raise ModelNotAvailable(f"--model {spec}: not a directory (a checkpoint is a directory with config.json "
+                                    "and *.safetensors)")
         return _check_safetensors(path.resolve())
+    if _looks_like_path(spec):
+        raise ModelNotAvailable(f"--model {spec}: no such directory")
     if "/" in spec:
         return _check_safetensors(_download(spec))
     raise ModelNotAvailable(f"Unknown model spec {spec!r}: use {DEFAULT_MODEL!r}, {TINY_MODEL!r}, a local "
                             "checkpoint directory, or a hub id like Qwen/Qwen2.5-7B-Instruct")
+
+
+def _looks_like_path(spec: str) -> bool:
+    """A spec that cannot be a hub id (`owner/name`): absolute, relative to . / .. / ~, or with more parts."""
+    return (spec.startswith(("/", "./", "../", "~", ".\\")) or spec in (".", "..") or spec.count("/") > 1
+            or os.sep != "/" and os.sep in spec)
 
 
 def _download(repo_id: str) -> Path:
@@ -103,7 +121,13 @@ def load_tokenizer(path: Path):
 def load_model(path: Path, dtype: str = "float32", device: str = "cpu"):
     """Load a causal LM from safetensors only (`use_safetensors=True` makes transformers refuse pickles)."""
     import torch
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(str(path), use_safetensors=True, dtype=getattr(torch, dtype))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(path), use_safetensors=True, dtype=getattr(torch, dtype))
+    except (SafetensorError, OSError, json.JSONDecodeError) as error:
+        raise CorruptCheckpoint(f"cannot load the checkpoint in {path} ({type(error).__name__}: "
+                                f"{str(error).splitlines()[0] if str(error) else 'unreadable'}); it is truncated "
+                                "or corrupt: rebuild it or copy it again") from error
     return model.to(device).eval()

@@ -24,17 +24,21 @@ class EpisodeRecord:
 
 
 def run_episodes(episodes: list, generator: TokenGenerator, chat: ChatTokens, max_turns: int,
-                 max_new_tokens: int, on_turn=None) -> list[EpisodeRecord]:
+                 max_new_tokens: int, on_turn=None, keys: list[str] | None = None) -> list[EpisodeRecord]:
     """Advance all live episodes together for up to max_turns model turns.
 
-    `on_turn(n_finished)` is called after each turn (progress reporting).
+    `on_turn(n_finished)` is called after each turn (progress reporting). `keys`: one stable name per episode
+    (task and sample), handed to generators that seed each episode's sampling from it (vllm).
     """
     records = [EpisodeRecord(ep, chat.prompt_ids(ep.reset())) for ep in episodes]
+    key_of = {id(r): k for r, k in zip(records, keys)} if keys is not None else None
     for turn in range(max_turns):
         live = [r for r in records if not r.episode.done]
         if not live:
             break
-        outputs = generator.generate([r.prompt_ids + r.completion_ids for r in live], max_new_tokens)
+        sequences = [r.prompt_ids + r.completion_ids for r in live]
+        outputs = (generator.generate(sequences, max_new_tokens) if key_of is None else
+                   generator.generate(sequences, max_new_tokens, keys=[key_of[id(r)] for r in live]))
         for record, new in zip(live, outputs):
             sampled = list(new)
             record.completion_ids += sampled

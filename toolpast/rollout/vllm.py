@@ -1,30 +1,215 @@
-"""The `vllm` backend (GPU machines; `pip install toolpast[vllm]`): the same TokenGenerator on vLLM's engine.
+"""The `vllm` backend (GPU machines; `pip install toolpast[vllm]`): the TokenGenerator on vLLM's engine.
 
-Used for evaluation (`LLM(model=dir)`) and for GRPO rollouts, where TRL's colocate mode owns the engine
-(`trainer.vllm_generation.llm`) and syncs the policy weights into it before each generation.
+- Evaluation (`VLLMGenerator.from_model_dir`): one engine per process (`engine()`), cached by checkpoint (path and
+  weight files' mtimes) and engine arguments, and reused by every evaluation of that checkpoint (a sweep
+  evaluates the base model once per target). At most one is alive: two would not fit one GPU, so a different
+  checkpoint shuts the previous engine down first. Between evaluations it sleeps (`release()`: weights to host
+  memory, KV cache dropped), so the training stages that run in between get the GPU back; it is shut down at
+  exit (`shutdown_engines`, registered with atexit).
+- Sampling: each request gets its own seed from (run seed, episode key, sequence length) (`rollout.seeds`);
+  evaluation keys an episode by task and sample index, so the k samples of a task are k different draws (pass@k
+  is not pass@1) and a resumed evaluation draws what the uninterrupted one would have. Greedy requests carry no
+  seed.
+- Length guard: a turn's token budget is cut to the room left under the engine's max_model_len (the reply is
+  then cut off, as max_new_tokens cuts it: the episode continues); a sequence with no room left raises
+  ContextLengthExceeded naming the lengths and the settings to change. (The hf backend has no context limit of
+  its own to guard.)
+- GRPO rollouts: TRL's colocate mode owns the engine (`trainer.vllm_generation`) and syncs the policy weights
+  into it before a rollout. `colocated()` wakes its KV cache for the rollout and puts it back to sleep after, as
+  TRL's own generation does under sleep mode, and `shutdown_trainer_engine()` releases it when the stage ends
+  (K refinement rounds would otherwise stack K engines on the GPU).
 """
 
 from __future__ import annotations
 
+import atexit
+import gc
+from contextlib import contextmanager
+from pathlib import Path
+
+from toolpast.rollout.seeds import sample_seed
+
+EVAL_GPU_MEMORY_UTILIZATION = 0.85  # the evaluation engine has the GPU to itself (training stages are done)
+
+
+class ContextLengthExceeded(ValueError):
+    """A sequence leaves no room to generate under the engine's max_model_len."""
+
+
+def engine_max_model_len(llm) -> int | None:
+    """The context limit the engine enforces (vLLM's model_config.max_model_len), None if it does not say."""
+    config = getattr(getattr(llm, "llm_engine", None), "model_config", None)
+    value = getattr(config, "max_model_len", None)
+    return int(value) if isinstance(value, int) else None
+
 
 class VLLMGenerator:
-    def __init__(self, llm, eos_id: int, temperature: float = 0.0, seed: int | None = None):
+    def __init__(self, llm, eos_id: int, temperature: float = 0.0, seed: int | None = None,
+                 max_model_len: int | None = None):
+        """max_model_len: the context limit to guard (default: the engine's own)."""
         self.llm, self.eos_id, self.temperature, self.seed = llm, eos_id, temperature, seed
+        self.max_model_len = max_model_len if max_model_len is not None else engine_max_model_len(llm)
 
     @classmethod
     def from_model_dir(cls, model_dir, eos_id: int, temperature: float = 0.0, seed: int | None = None,
-                       dtype: str = "bfloat16", gpu_memory_utilization: float = 0.85, max_model_len: int = 8192):
-        from vllm import LLM
-
-        llm = LLM(model=str(model_dir), dtype=dtype, seed=seed or 0, gpu_memory_utilization=gpu_memory_utilization,
-                  max_model_len=max_model_len, enable_prefix_caching=True)
+                       dtype: str = "bfloat16", gpu_memory_utilization: float = EVAL_GPU_MEMORY_UTILIZATION,
+                       max_model_len: int | None = None):
+        """A generator on this process's evaluation engine for `model_dir` (started, woken or reused).
+        max_model_len None = the model's own context (config.json); the engine's seed is fixed at 0 because every
+        sampled request carries its own, so runs with different seeds share the engine."""
+        llm = engine(model_dir, dtype=dtype, seed=0, gpu_memory_utilization=gpu_memory_utilization,
+                     max_model_len=max_model_len, enable_prefix_caching=True, enable_sleep_mode=True)
         return cls(llm, eos_id, temperature, seed)
 
-    def generate(self, sequences: list[list[int]], max_new_tokens: int) -> list[list[int]]:
+    def _seed(self, row: int, sequence: list[int], keys: list[str] | None) -> int | None:
+        if self.temperature <= 0:
+            return None  # greedy: nothing to seed
+        if keys is not None:
+            return sample_seed(self.seed or 0, keys[row], len(sequence))
+        if self.seed is None:
+            return None  # the engine's own generator (TRL seeds it per process): every request draws anew
+        return sample_seed(self.seed, f"row {row}", len(sequence))  # distinct within a call at least
+
+    def _budget(self, sequence: list[int], max_new_tokens: int) -> int:
+        if self.max_model_len is None:
+            return max_new_tokens
+        room = self.max_model_len - len(sequence)
+        if room < 1:
+            raise ContextLengthExceeded(
+                f"vllm: an episode reached {len(sequence)} tokens, leaving no room to generate within "
+                f"max_model_len={self.max_model_len}; lower max_turns or max_new_tokens, or start the engine with a "
+                "longer max_model_len (up to the model's max_position_embeddings)")
+        return min(max_new_tokens, room)
+
+    def generate(self, sequences: list[list[int]], max_new_tokens: int,
+                 keys: list[str] | None = None) -> list[list[int]]:
+        """keys: one stable name per sequence for its episode (e.g. "task-id#sample"), seeding its sampling."""
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
-        params = SamplingParams(max_tokens=max_new_tokens, temperature=self.temperature, top_p=1.0,
-                                stop_token_ids=[self.eos_id], seed=self.seed)
-        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=s) for s in sequences], params, use_tqdm=False)
+        if max_new_tokens < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+        if keys is not None and len(keys) != len(sequences):
+            raise ValueError(f"{len(keys)} keys for {len(sequences)} sequences")
+        if not sequences:
+            return []
+        params = [SamplingParams(max_tokens=self._budget(seq, max_new_tokens), temperature=self.temperature,
+                                 top_p=1.0, stop_token_ids=[self.eos_id], seed=self._seed(i, seq, keys))
+                  for i, seq in enumerate(sequences)]
+        outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(seq)) for seq in sequences], params,
+                                    use_tqdm=False)
         return [list(out.outputs[0].token_ids) for out in outputs]
+
+
+# --- the evaluation engine: one per process -------------------------------------------------------------------
+
+_ENGINES: dict[tuple, object] = {}  # at most one entry: key -> LLM
+_ASLEEP: set[tuple] = set()
+_ATEXIT = False
+
+
+def _checkpoint_identity(model_dir: Path) -> tuple:
+    """Path plus the weight files' names and mtimes: a checkpoint rebuilt in place (--force) is a new engine."""
+    model_dir = Path(model_dir).resolve()
+    weights = sorted(model_dir.glob("*.safetensors"))
+    return (str(model_dir), tuple((p.name, p.stat().st_mtime_ns) for p in weights))
+
+
+def engine(model_dir, **engine_args):
+    """This process's vLLM engine for `model_dir` with `engine_args`: reused (woken if asleep) when it is the
+    cached one, else the cached one is shut down and a new one started."""
+    global _ATEXIT
+    key = (_checkpoint_identity(model_dir), tuple(sorted(engine_args.items())))
+    if key in _ENGINES:
+        llm = _ENGINES[key]
+        if key in _ASLEEP:
+            llm.wake_up()
+            _ASLEEP.discard(key)
+        return llm
+    shutdown_engines()
+    from vllm import LLM
+
+    llm = LLM(model=str(model_dir), **engine_args)
+    _ENGINES[key] = llm
+    if not _ATEXIT:
+        atexit.register(shutdown_engines)
+        _ATEXIT = True
+    return llm
+
+
+def release() -> None:
+    """Give the GPU back after an evaluation: the cached engine sleeps (level 1: weights kept in host memory for
+    a quick wake-up, KV cache dropped); an engine without sleep mode is shut down instead."""
+    for key, llm in list(_ENGINES.items()):
+        if key in _ASLEEP:
+            continue
+        if dict(key[1]).get("enable_sleep_mode"):
+            llm.sleep(level=1)
+            _ASLEEP.add(key)
+        else:
+            shutdown_engines()
+
+
+def shutdown_engines() -> None:
+    """Shut down the cached evaluation engine and free its GPU memory (at exit, or before another starts)."""
+    engines = list(_ENGINES.values())
+    _ENGINES.clear()
+    _ASLEEP.clear()
+    for llm in engines:
+        _shutdown(llm)
+    if engines:
+        _free_gpu()
+
+
+def _shutdown(llm) -> None:
+    """Stop an engine: LLM.shutdown() where vLLM has it, else its engine core's shutdown (the V1 engine core
+    runs in a child process that holds the GPU memory)."""
+    stop = getattr(llm, "shutdown", None)
+    if stop is None:
+        stop = getattr(getattr(getattr(llm, "llm_engine", None), "engine_core", None), "shutdown", None)
+    if stop is not None:
+        stop()
+
+
+def _free_gpu() -> None:
+    gc.collect()
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
+
+
+# --- GRPO: TRL's colocated engine -----------------------------------------------------------------------------
+
+
+@contextmanager
+def colocated(vllm_generation, eos_id: int, temperature: float):
+    """A generator on TRL's colocated engine for one rollout. TRL wakes only the weights (when it syncs them
+    before a custom rollout_func); under sleep mode the KV cache is woken here, and the engine goes back to
+    level-2 sleep afterwards so the optimizer step has the memory, as TRL's own generation does."""
+    llm = vllm_generation.llm
+    sleeps = bool(getattr(vllm_generation, "enable_sleep_mode", False))
+    if sleeps:
+        if getattr(vllm_generation, "_llm_weights_sleeping", False):
+            vllm_generation.sync_weights()  # level-2 sleep dropped the weights: push the policy's again
+        llm.wake_up(tags=["kv_cache"])
+    try:
+        yield VLLMGenerator(llm, eos_id, temperature=temperature)
+    finally:
+        if sleeps:
+            llm.sleep(level=2)
+            vllm_generation._llm_weights_sleeping = True
+
+
+def shutdown_trainer_engine(trainer) -> None:
+    """Release a GRPO trainer's colocated engine once its stage is done (no-op without vLLM)."""
+    generation = getattr(trainer, "vllm_generation", None)
+    llm = getattr(generation, "llm", None)
+    if llm is None:
+        return
+    _shutdown(llm)
+    generation.llm = None
+    _free_gpu()

@@ -41,7 +41,7 @@ class ChatRequest(BaseModel):
     max_completion_tokens: int | None = Field(None, ge=1)
     temperature: float | None = Field(None, ge=0, le=2, description="0 = greedy; default 1 as in OpenAI's API.")
     top_p: float | None = Field(None, gt=0, le=1)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=-(2 ** 63), lt=2 ** 63, description="A signed 64-bit integer (OpenAI's API).")
     stop: str | list[str] | None = None
     n: int | None = None
     stream: bool | None = None

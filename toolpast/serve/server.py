@@ -114,6 +114,8 @@ def serve(spec: str, host: str = "127.0.0.1", port: int = 8000, dtype: str = "fl
     """`toolpast serve`: load the model, print the URL, serve until interrupted."""
     from toolpast.serve.engine import HFChatEngine
 
+    if not 0 <= port <= 65535:  # before the model load, not after it
+        raise ValueError(f"--port must be 0-65535 (0 picks a free port), got {port}")
     if threads is not None:
         import torch
 
@@ -123,7 +125,10 @@ def serve(spec: str, host: str = "127.0.0.1", port: int = 8000, dtype: str = "fl
         print(f"toolpast serve: warning: binding {host}, not loopback: anyone who can reach this machine can use the "
               "model (there is no authentication)", file=sys.stderr, flush=True)
     engine = HFChatEngine.load(spec, dtype=dtype)
-    server = ChatServer(ChatApp(engine), host, port, verbose=verbose)
+    try:
+        server = ChatServer(ChatApp(engine), host, port, verbose=verbose)
+    except OSError as error:  # in use, not ours to bind, or no such address
+        raise ValueError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     print(f"serving model {engine.name!r} at {server.url}  (POST /v1/chat/completions; Ctrl-C stops)", flush=True)
     # Started in the background by a non-interactive shell, a process inherits SIGINT as *ignored*, and Python
     # then never raises KeyboardInterrupt: take both stop signals explicitly so Ctrl-C and `kill` always stop it.

@@ -10,7 +10,8 @@ takes one scalar per completion (reward functions return a list of floats; advan
 turns cannot be credited separately; the sum is also exactly what verl's GRPO, which the prototype trains with,
 makes of its token-level rewards. Writes `model/`, `train_log.jsonl` (reward, success, lengths, KL when beta > 0
 per step) and `rollouts.jsonl` (every episode's actions, reward and success, and its turn rewards under the
-prototype scheme).
+prototype scheme). A killed run resumes from its newest checkpoint and replays what the uninterrupted run would
+have done, each step logged once (`resume.py`; `tests/toolpast/stages/test_stage_resume.py`).
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import toolenv
+from toolpast.batching import split_step
 from toolpast.config import RLConfig
 from toolpast.models import load_model, load_tokenizer
 from toolpast.rollout.chat_tokens import ChatTokens
 from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
+from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine
+from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
 from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
                                       save_full_model)
 from toolpast.training_view import LiveTrainingCallback
@@ -64,9 +68,10 @@ class EpisodeRollout:
         """vLLM when TRL owns an engine (weights synced by TRL), else HF generate on the unwrapped policy
         (gathers ZeRO-3 shards under DeepSpeed)."""
         if getattr(trainer, "use_vllm", False):
-            from toolpast.rollout.vllm import VLLMGenerator
+            from toolpast.rollout.vllm import colocated
 
-            yield VLLMGenerator(trainer.vllm_generation.llm, self.chat.eos_id, temperature=self.cfg.temperature)
+            with colocated(trainer.vllm_generation, self.chat.eos_id, self.cfg.temperature) as generator:
+                yield generator
             return
         from trl.models.utils import unwrap_model_for_generation
 
@@ -116,43 +121,64 @@ def env_success(completions, env_success, **kwargs) -> list[float]:
     return list(env_success)
 
 
+def _grpo_trainer_class():
+    """GRPOTrainer whose per-epoch task order survives a resume (`resume.EpochSampler`); imported lazily (TRL)."""
+    from trl import GRPOTrainer
+
+    class ResumableGRPOTrainer(GRPOTrainer):
+        def _get_train_sampler(self, dataset=None):
+            return EpochSampler(super()._get_train_sampler(dataset))
+
+    return ResumableGRPOTrainer
+
+
 def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: int, dtype: str,
-           title: str = "rl") -> dict:
+           title: str = "rl", callbacks: tuple = ()) -> dict:
+    """GRPO from `start_model`; a rerun resumes from the newest checkpoint in workdir/checkpoints and, on the HF
+    backend, reproduces the uninterrupted run (same tasks, samples, weights and logs). `callbacks`: extra
+    TrainerCallbacks."""
     from datasets import Dataset
     from transformers import PrinterCallback
-    from trl import GRPOConfig, GRPOTrainer
+    from trl import GRPOConfig
 
     tokenizer = load_tokenizer(start_model)
     model = load_model(start_model, dtype=dtype)
     rollout = EpisodeRollout(tasks, tokenizer, cfg, log_path=workdir / "rollouts.jsonl")
     checkpoints = workdir / "checkpoints"
     group = cfg.prompts_per_step * cfg.num_generations
+    split = split_step(group, cfg.micro_batch_size)
+    if cfg.use_vllm:
+        shutdown_engines()  # one vLLM engine per process: TRL's colocated one is next
     args = GRPOConfig(
-        **common_trainer_args(cfg, checkpoints, seed, dtype),
-        per_device_train_batch_size=group, num_generations=cfg.num_generations, steps_per_generation=1,
+        **common_trainer_args(cfg, checkpoints, seed, dtype, batch=group),
+        per_device_train_batch_size=split.micro_batch, num_generations=cfg.num_generations,
+        steps_per_generation=split.accumulation,  # one rollout of the whole group per optimizer step
         num_iterations=1, max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256),
         temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards=cfg.scale_rewards,
         mask_truncated_completions=False, reward_weights=[1.0, 0.0], shuffle_dataset=True,
         remove_unused_columns=False, log_completions=False, disable_dropout=True,
         use_vllm=cfg.use_vllm, vllm_mode="colocate", vllm_importance_sampling_correction=False,
+        vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
+        vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode,
     )
     log_path = workdir / "train_log.jsonl"
-    trainer = GRPOTrainer(model=model, reward_funcs=[env_reward, env_success], args=args,
-                          train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
-                          peft_config=lora_config(cfg), rollout_func=rollout,
-                          callbacks=[LiveTrainingCallback(title, log_path, keys=LOGGED)])
+    trainer = _grpo_trainer_class()(model=model, reward_funcs=[env_reward, env_success], args=args,
+                                    train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
+                                    peft_config=lora_config(cfg), rollout_func=rollout,
+                                    callbacks=[LiveTrainingCallback(title, log_path, keys=LOGGED), *callbacks])
     trainer.remove_callback(PrinterCallback)
     resume = latest_checkpoint(checkpoints)
+    resumed_from = checkpoint_step(resume)
+    # The steps after the checkpoint are replayed: drop what a killed run logged of them. A rollout row carries
+    # the step it was drawn at (before that step's update), a train-log row the step after its update.
+    truncate_log(rollout.log_path, below=resumed_from)
+    truncate_log(log_path, below=resumed_from + 1)
     trainer.train(resume_from_checkpoint=resume)
+    shutdown_trainer_engine(trainer)  # K refinement rounds must not stack K colocated vLLM engines
     save_full_model(trainer.model, tokenizer, workdir / "model")
     drop_checkpoints(checkpoints)
-    by_step = {}  # a resumed run re-logs the steps after its last checkpoint: keep the newest row per step
-    for line in log_path.read_text().splitlines():
-        row = json.loads(line)
-        if "reward" in row:
-            by_step[row["step"]] = row
-    curve = [by_step[s] for s in sorted(by_step)]
-    resumed_from = int(resume.rsplit("-", 1)[1]) if resume else 0
+    rows = [json.loads(line) for line in log_path.read_text().splitlines()]
+    curve = [row for row in rows if "reward" in row]
     return {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": resumed_from,
             "reward_curve": [round(row["reward"], 4) for row in curve],
             "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in curve]}

@@ -1,7 +1,9 @@
 """Supervised fine-tuning with TRL's SFTTrainer: knowledge SFT on docs text, and the protocol warm-up on chats.
 
 Rows are either `{"text": ...}` (language modelling over API docs) or `{"messages": [...]}` (chats, with the
-loss on assistant turns only). The stage writes `model/` (full safetensors model) and `train_log.jsonl`.
+loss on assistant turns only). The stage writes `model/` (full safetensors model) and `train_log.jsonl`; a rerun
+resumes from the newest checkpoint, and its log and returned totals (`train_loss`, `num_tokens`) cover the whole
+run, not only the steps after the resume (see `resume.py`).
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from toolpast.batching import split_step
 from toolpast.config import TrainConfig
 from toolpast.models import load_model, load_tokenizer
 from toolpast.progress import RichProgressCallback
+from toolpast.stages.resume import carry_token_count, checkpoint_step, logged_tokens, truncate_log, whole_run_loss
 from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
                                       save_full_model)
 
@@ -19,8 +23,9 @@ TRAINING_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "chat
 
 
 def run_sft(start_model: Path, rows: list[dict], cfg: TrainConfig, workdir: Path, seed: int, dtype: str,
-            title: str) -> dict:
-    """Fine-tune `start_model` on rows; resumable from the newest checkpoint in workdir/checkpoints."""
+            title: str, callbacks: tuple = ()) -> dict:
+    """Fine-tune `start_model` on rows; resumable from the newest checkpoint in workdir/checkpoints.
+    `callbacks`: extra TrainerCallbacks."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
@@ -34,18 +39,25 @@ def run_sft(start_model: Path, rows: list[dict], cfg: TrainConfig, workdir: Path
     checkpoints = workdir / "checkpoints"
     args = SFTConfig(
         **common_trainer_args(cfg, checkpoints, seed, dtype),
-        per_device_train_batch_size=cfg.batch_size, max_length=cfg.max_length, packing=False,
+        per_device_train_batch_size=split_step(cfg.batch_size, cfg.micro_batch_size).micro_batch,
+        max_length=cfg.max_length, packing=False,
         dataset_text_field="text", assistant_only_loss=chat,
         chat_template_path=str(TRAINING_TEMPLATE) if chat else None,
         completion_only_loss=None, dataset_num_proc=None,
     )
     from transformers import PrinterCallback
 
+    log_path = workdir / "train_log.jsonl"
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
                          peft_config=lora_config(cfg),
-                         callbacks=[RichProgressCallback(title, workdir / "train_log.jsonl", keys={"loss": "loss"})])
+                         callbacks=[RichProgressCallback(title, log_path, keys={"loss": "loss"}), *callbacks])
     trainer.remove_callback(PrinterCallback)
-    result = trainer.train(resume_from_checkpoint=latest_checkpoint(checkpoints))
+    resume = latest_checkpoint(checkpoints)
+    truncate_log(log_path, below=checkpoint_step(resume) + 1)  # the steps after the checkpoint are replayed
+    carry_token_count(trainer, resume)
+    trainer.train(resume_from_checkpoint=resume)
+    history = trainer.state.log_history  # restored from the checkpoint: the steps before the resume too
+    totals = {"train_loss": round(whole_run_loss(history), 4), "num_tokens": logged_tokens(history)}
     save_full_model(trainer.model, trainer.processing_class, workdir / "model")
     drop_checkpoints(checkpoints)
-    return {"train_loss": round(float(result.training_loss), 4), "rows": len(rows), "steps": cfg.steps}
+    return {**totals, "rows": len(rows), "steps": cfg.steps}

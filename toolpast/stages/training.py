@@ -23,13 +23,18 @@ def device_kind() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def common_trainer_args(cfg: TrainConfig, output_dir: Path, seed: int, dtype: str) -> dict[str, Any]:
-    """Keyword arguments accepted by both trl.SFTConfig and trl.GRPOConfig."""
+def common_trainer_args(cfg: TrainConfig, output_dir: Path, seed: int, dtype: str,
+                        batch: int | None = None) -> dict[str, Any]:
+    """Keyword arguments accepted by both trl.SFTConfig and trl.GRPOConfig. `batch`: sequences per optimizer
+    step when not cfg.batch_size (GRPO's group), split over devices and micro-batches by toolpast.batching."""
+    from toolpast.batching import split_step
+
     on_gpu = device_kind() == "cuda"
     return dict(
         output_dir=str(output_dir), max_steps=cfg.steps, learning_rate=cfg.learning_rate,
         lr_scheduler_type="linear", warmup_steps=0, weight_decay=0.0, max_grad_norm=1.0,
-        gradient_accumulation_steps=1, logging_steps=1, save_strategy="steps", save_steps=cfg.save_every,
+        gradient_accumulation_steps=split_step(batch or cfg.batch_size, cfg.micro_batch_size).accumulation,
+        logging_steps=1, save_strategy="steps", save_steps=cfg.save_every,
         save_total_limit=1, save_only_model=False, report_to=[], disable_tqdm=True, seed=seed, data_seed=seed,
         use_cpu=not on_gpu, bf16=(on_gpu and dtype == "bfloat16") or cfg.bf16_autocast,
         fp16=on_gpu and dtype == "float16" and not cfg.bf16_autocast,

@@ -1,29 +1,48 @@
 """Skill vectors for PaST: v = theta_rl - theta_sft, injected as theta = theta_sft_target + lam * v.
 
-Everything streams one tensor at a time from safetensors, so it runs on 7B checkpoints in bounded memory, and
+Everything streams from safetensors a chunk at a time, so it runs on 7B checkpoints in bounded memory, and
 every output dir appears atomically (built as `<out>.partial-<pid>`, renamed when complete).
+
+The names below are imported on first use: extract and inject need only numpy, and importing this package
+must not import torch (seconds of start-up on every `toolpast skill` call); the LoRA path and
+`Checkpoint.get` import torch when they run.
 """
 
-from toolpast.vectors.checkpoint import Checkpoint, weights_sha256
-from toolpast.vectors.errors import CheckpointFormatError, SkillVectorMismatch
-from toolpast.vectors.extract import extract_skill_vector
-from toolpast.vectors.inject import InjectReport, TensorInjection, inject_skill_vector
-from toolpast.vectors.lora import is_lora_adapter_dir, lora_to_skill_vector
-from toolpast.vectors.manifest import BaseModelIdentity, VectorManifest
-from toolpast.vectors.meter import ResidencyMeter
+from __future__ import annotations
 
-__all__ = [
-    "BaseModelIdentity",
-    "Checkpoint",
-    "CheckpointFormatError",
-    "InjectReport",
-    "ResidencyMeter",
-    "SkillVectorMismatch",
-    "TensorInjection",
-    "VectorManifest",
-    "extract_skill_vector",
-    "inject_skill_vector",
-    "is_lora_adapter_dir",
-    "lora_to_skill_vector",
-    "weights_sha256",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "BaseModelIdentity": "toolpast.vectors.manifest",
+    "Checkpoint": "toolpast.vectors.checkpoint",
+    "CheckpointFormatError": "toolpast.vectors.errors",
+    "InjectReport": "toolpast.vectors.inject",
+    "LowSurvivalWarning": "toolpast.vectors.inject",
+    "NonFiniteWeights": "toolpast.vectors.errors",
+    "PartialVectorError": "toolpast.vectors.errors",
+    "ResidencyMeter": "toolpast.vectors.meter",
+    "SkillVectorMismatch": "toolpast.vectors.errors",
+    "TensorInjection": "toolpast.vectors.inject",
+    "VectorManifest": "toolpast.vectors.manifest",
+    "extract_skill_vector": "toolpast.vectors.extract",
+    "inject_skill_delta": "toolpast.vectors.inject",
+    "inject_skill_vector": "toolpast.vectors.inject",
+    "is_lora_adapter_dir": "toolpast.vectors.lora",
+    "lora_to_skill_vector": "toolpast.vectors.lora",
+    "weights_sha256": "toolpast.vectors.checkpoint",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolpast.vectors' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

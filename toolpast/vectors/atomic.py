@@ -68,7 +68,8 @@ atomic_open = AtomicFile
 def atomic_copy(src: str | Path, dst: str | Path) -> None:
     with open(src, "rb") as fin, atomic_open(dst, "wb") as fout:
         shutil.copyfileobj(fin, fout, 8 * 1024 * 1024)
-    shutil.copystat(src, dst)
+    stat = os.stat(src)  # times only: the copy's mode is the umask's, not a 0600 left by the source's writer
+    os.utime(dst, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def partial_dir_for(final: Path) -> Path:

@@ -2,8 +2,9 @@
 
 Skill vectors must work on 7B models on machines that cannot hold two of them, so nothing here loads a whole
 state dict: names, shapes and dtypes come from the safetensors headers, and tensors are read one at a time
-with `safetensors.safe_open`. Only safetensors are accepted: `.bin`/`.pt` files are pickles, which execute code
-on load and give no way to read one tensor without reading all of them.
+(`get`, with `safetensors.safe_open`, for torch callers; the streaming extract/inject read raw byte ranges of
+the files through `toolpast.vectors.rawio` instead). Only safetensors are accepted: `.bin`/`.pt` files are
+pickles, which execute code on load and give no way to read one tensor without reading all of them.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import torch
-from safetensors import safe_open
+from typing import TYPE_CHECKING, Any
 
 from toolpast.vectors.errors import CheckpointFormatError
 from toolpast.vectors.meter import ResidencyMeter
+
+if TYPE_CHECKING:
+    import torch
 
 MODEL_INDEX = "model.safetensors.index.json"
 MODEL_SINGLE = "model.safetensors"
@@ -29,25 +30,37 @@ MODEL_SINGLE = "model.safetensors"
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 WEIGHT_SUFFIXES = (".safetensors", ".h5", ".msgpack", ".gguf", ".npz", *PICKLE_SUFFIXES)
 
-# safetensors dtype codes <-> torch dtypes.
-ST_TO_TORCH: dict[str, torch.dtype] = {
-    "F64": torch.float64,
-    "F32": torch.float32,
-    "F16": torch.float16,
-    "BF16": torch.bfloat16,
-    "I64": torch.int64,
-    "I32": torch.int32,
-    "I16": torch.int16,
-    "I8": torch.int8,
-    "U8": torch.uint8,
-    "BOOL": torch.bool,
-    "F8_E4M3": torch.float8_e4m3fn,
-    "F8_E5M2": torch.float8_e5m2,
-}
-for _code, _name in (("U16", "uint16"), ("U32", "uint32"), ("U64", "uint64")):
-    if hasattr(torch, _name):
-        ST_TO_TORCH[_code] = getattr(torch, _name)
-TORCH_TO_ST: dict[torch.dtype, str] = {v: k for k, v in ST_TO_TORCH.items()}
+# safetensors dtype codes: bytes per element, and which hold floating-point values. Kept torch-free so that the
+# streaming extract/inject path (numpy only) starts without importing torch (~2 s of every CLI call).
+ITEMSIZE: dict[str, int] = {
+    "F64": 8, "F32": 4, "F16": 2, "BF16": 2, "F8_E4M3": 1, "F8_E5M2": 1,
+    "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4, "U16": 2, "U8": 1, "BOOL": 1,
+}  # fmt: skip
+FLOAT_CODES = frozenset({"F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2"})
+_TORCH_NAMES = {
+    "F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16", "F8_E4M3": "float8_e4m3fn",
+    "F8_E5M2": "float8_e5m2", "I64": "int64", "I32": "int32", "I16": "int16", "I8": "int8", "U64": "uint64",
+    "U32": "uint32", "U16": "uint16", "U8": "uint8", "BOOL": "bool",
+}  # fmt: skip
+
+
+def torch_dtype_of(code: str) -> torch.dtype:
+    """The torch dtype of a safetensors dtype code (imports torch)."""
+    import torch
+
+    found = getattr(torch, _TORCH_NAMES.get(code, "-"), None)
+    if found is None:
+        raise CheckpointFormatError(f"unsupported safetensors dtype {code}")
+    return found
+
+
+def st_code_of(dtype: torch.dtype) -> str:
+    """The safetensors dtype code of a torch dtype (ValueError when safetensors has none)."""
+    name = str(dtype).removeprefix("torch.")
+    for code, torch_name in _TORCH_NAMES.items():
+        if torch_name == name:
+            return code
+    raise ValueError(f"safetensors cannot store dtype {dtype}")
 
 _MAX_HEADER_BYTES = 100 * 1024 * 1024
 _HASH_CHUNK = 8 * 1024 * 1024
@@ -66,16 +79,13 @@ class TensorInfo:
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        try:
-            return ST_TO_TORCH[self.dtype]
-        except KeyError:
-            raise CheckpointFormatError(
-                f"tensor {self.name!r} in {self.file} has unsupported dtype {self.dtype}"
-            ) from None
+        if self.dtype not in ITEMSIZE:
+            raise CheckpointFormatError(f"tensor {self.name!r} in {self.file} has unsupported dtype {self.dtype}")
+        return torch_dtype_of(self.dtype)
 
     @property
     def is_floating(self) -> bool:
-        return self.torch_dtype.is_floating_point
+        return self.dtype in FLOAT_CODES
 
     @property
     def numel(self) -> int:
@@ -112,7 +122,12 @@ def _file_infos(path: Path) -> dict[str, TensorInfo]:
     # Order by position in the file so that streaming a checkpoint reads each file front to back.
     for name, entry in sorted(header.items(), key=lambda kv: kv[1]["data_offsets"][0]):
         b, e = entry["data_offsets"]
-        out[name] = TensorInfo(name, path, tuple(int(d) for d in entry["shape"]), entry["dtype"], start + b, start + e)
+        info = TensorInfo(name, path, tuple(int(d) for d in entry["shape"]), entry["dtype"], start + b, start + e)
+        if info.dtype in ITEMSIZE and info.nbytes != info.numel * ITEMSIZE[info.dtype]:
+            raise CheckpointFormatError(
+                f"{path}: tensor {name!r} has {info.nbytes} bytes for shape {list(info.shape)} of {info.dtype}"
+            )
+        out[name] = info
     return out
 
 
@@ -243,6 +258,8 @@ class Checkpoint:
         on one result would leak into the next read of the same tensor (e.g. a tied embedding read twice),
         and the dirtied pages would live as long as the handle. A per-call handle ties them to this tensor.
         """
+        from safetensors import safe_open
+
         info = self.tensors[name]
         with safe_open(str(info.file), framework="pt") as handle:
             t = handle.get_tensor(name)

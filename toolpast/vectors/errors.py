@@ -27,3 +27,32 @@ class SkillVectorMismatch(ValueError):
         if detail:
             msg += f" ({detail})" if parts else f": {detail}"
         super().__init__(msg)
+
+
+class PartialVectorError(SkillVectorMismatch):
+    """The vector leaves float tensors of the model untouched (e.g. a 2-layer vector into a 3-layer model).
+
+    Raised before anything is written, unless the caller asked for a partial injection (`allow_partial=True`,
+    `--allow-partial`), e.g. for a LoRA vector, which covers only the adapter's target modules.
+    """
+
+    def __init__(self, uncovered: Sequence[str], float_tensors: int) -> None:
+        self.uncovered = list(uncovered)
+        self.tensor = self.uncovered[0]
+        self.shapes = {}
+        more = len(self.uncovered) - 4
+        shown = ", ".join(self.uncovered[:4]) + (f" and {more} more" if more > 0 else "")
+        ValueError.__init__(
+            self,
+            f"the skill vector does not cover {len(self.uncovered)} of the model's {float_tensors} float tensors "
+            f"({shown}); pass allow_partial=True (CLI: --allow-partial) to inject anyway and copy those unchanged",
+        )
+
+
+class NonFiniteWeights(ValueError):
+    """An operation would write inf or nan: `lambda * v` overflows float32, or the injected weights overflow the
+    target's dtype (float16 tops out at 65504), or an input already holds non-finite values."""
+
+    def __init__(self, tensor: str, what: str) -> None:
+        self.tensor = tensor
+        super().__init__(f"tensor {tensor!r}: {what}; refusing to write non-finite weights")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from toolpast.vectors.atomic import staged_dir
 from toolpast.vectors.checkpoint import Checkpoint, weights_sha256
 from toolpast.vectors.errors import CheckpointFormatError, SkillVectorMismatch
@@ -32,7 +30,7 @@ from toolpast.vectors.manifest import (
     VectorManifest,
 )
 from toolpast.vectors.meter import ResidencyMeter, tracked
-from toolpast.vectors.numerics import vector_torch_dtype, write_vector_tensor
+from toolpast.vectors.numerics import vector_code, vector_torch_dtype, write_vector_tensor
 from toolpast.vectors.shards import DEFAULT_SHARD_MAX_BYTES, PlannedTensor, ShardedSafetensorsWriter, plan_shards
 from toolpast.vectors.tied import tied_aliases
 
@@ -145,6 +143,8 @@ def lora_to_skill_vector(
     the base tensor's name and shape and the manifest records the base's identity; without it, only the
     adapter's `base_model_name_or_path` is recorded.
     """
+    import torch
+
     adapter_dir = Path(adapter_dir)
     out_dtype = vector_torch_dtype(dtype)
     cfg = json.loads((adapter_dir / ADAPTER_CONFIG).read_text())
@@ -194,7 +194,7 @@ def lora_to_skill_vector(
                 )
         by_target = {m.target: m for m in modules}
         layout = plan_shards(
-            [PlannedTensor(t, out_dtype, shapes[t]) for t in order],
+            [PlannedTensor(t, vector_code(dtype), shapes[t]) for t in order],
             shard_max_bytes,
             stem=VECTOR_STEM,
             index_name=VECTOR_INDEX,

@@ -1,8 +1,9 @@
 """What a skill-vector directory contains and where it came from (`manifest.json`).
 
 A vector is only meaningful relative to the architecture it was taken from, so the manifest pins the base
-model's identity (type, architecture, sizes), the content hashes of the models it was computed from, and
-per-tensor norms (useful to see where RL moved the weights, and to sanity-check injection).
+model's identity (type, architecture, sizes), the content hashes of the models it was computed from (so a
+result can be traced to exactly the weights it came from) and of the vector itself, and per-tensor norms
+(useful to see where RL moved the weights, and to sanity-check injection).
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ class VectorManifest(BaseModel):
     num_parameters: int
     shard_files: list[str]
     lora: LoraInfo | None = None
+    # weights_sha256 of the vector itself, hashed as it was written (None when hashing was skipped): injection
+    # records it instead of hashing the vector again, and checks it whenever it does hash it
+    weights_sha256: str | None = None
     created_at: datetime = Field(default_factory=utc_now)
     toolpast_version: str = Field(default_factory=toolpast_version)
 

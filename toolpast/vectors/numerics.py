@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
-import torch
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from toolpast.vectors.manifest import TensorEntry, VectorDtype
 
-VECTOR_DTYPES: dict[str, torch.dtype] = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+if TYPE_CHECKING:
+    import torch
+
+VECTOR_CODES: dict[str, str] = {"float32": "F32", "bfloat16": "BF16", "float16": "F16"}  # -> safetensors codes
+
+
+def vector_code(dtype: VectorDtype | str) -> str:
+    try:
+        return VECTOR_CODES[dtype]
+    except KeyError:
+        raise ValueError(f"vector dtype must be one of {sorted(VECTOR_CODES)}, got {dtype!r}") from None
 
 
 def vector_torch_dtype(dtype: VectorDtype | str) -> torch.dtype:
-    try:
-        return VECTOR_DTYPES[dtype]
-    except KeyError:
-        raise ValueError(f"vector dtype must be one of {sorted(VECTOR_DTYPES)}, got {dtype!r}") from None
+    from toolpast.vectors.checkpoint import torch_dtype_of
+
+    return torch_dtype_of(vector_code(dtype))
+
+
+def sumsq(x: np.ndarray) -> float | None:
+    """Sum of squares of float32 `x` (a float64 total of a BLAS float32 dot), or None if `x` is not all finite.
+
+    A finite dot product proves every element finite (an inf or nan would make it inf or nan), so the exact
+    `isfinite` pass runs only when the fast sum is not finite, which finite but huge values can also cause.
+    """
+    s = float(np.dot(x, x))
+    if math.isfinite(s):
+        return s
+    if not np.isfinite(x).all():
+        return None
+    wide = x.astype(np.float64)
+    return float(np.dot(wide, wide))
 
 
 def tensor_l2(t: torch.Tensor) -> float:
     """L2 norm accumulated in at least fp32 (a bf16 accumulator would be meaningless)."""
+    import torch
+
     acc = torch.float64 if t.dtype == torch.float64 else torch.float32
     return float(torch.linalg.vector_norm(t, dtype=acc))
 

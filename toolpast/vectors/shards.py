@@ -5,23 +5,32 @@ then the raw bytes. Every output of this module (vector = rl - sft, theta = mode
 has names, shapes and dtypes known from the input headers before any arithmetic, so the shard layout and each
 shard's header are planned up front and each tensor's bytes are appended as soon as it is computed. Peak memory
 is the current tensor, not a shard (`safetensors.torch.save_file` would need the whole shard twice: the
-tensors plus their serialized bytes). Shards are named and indexed the HF way so `from_pretrained` loads them.
+tensors plus their serialized bytes); `write_raw` takes a tensor's bytes in chunks, so the streaming operations
+hold only a chunk. Shards are named and indexed the HF way so `from_pretrained` loads them. With `digest=True`
+the writer also hashes what it writes into the output's `weights_sha256` (the plan must then be in sorted-name
+order, the digest's order), so the output's identity costs no second read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from toolpast.vectors.atomic import AtomicFile, atomic_write_text
-from toolpast.vectors.checkpoint import TORCH_TO_ST
+from toolpast.vectors.checkpoint import ITEMSIZE, st_code_of
+from toolpast.vectors.digest import PREFIX, tensor_line
+from toolpast.vectors.direct import DirectSink, open_direct
 from toolpast.vectors.meter import ResidencyMeter
+from toolpast.vectors.writeback import Writeback
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULT_SHARD_MAX_BYTES = 5 * 10**9  # HF's classic max_shard_size="5GB"
 
@@ -29,15 +38,20 @@ DEFAULT_SHARD_MAX_BYTES = 5 * 10**9  # HF's classic max_shard_size="5GB"
 @dataclass(frozen=True)
 class PlannedTensor:
     name: str
-    dtype: torch.dtype
+    dtype: str  # safetensors dtype code, e.g. "F32"
     shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if self.dtype not in ITEMSIZE:
+            raise ValueError(f"cannot write tensor {self.name!r} of dtype {self.dtype} to safetensors")
+
+    @property
+    def numel(self) -> int:
+        return math.prod(self.shape)
 
     @property
     def nbytes(self) -> int:
-        n = torch.empty((), dtype=self.dtype).element_size()
-        for d in self.shape:
-            n *= d
-        return n
+        return ITEMSIZE[self.dtype] * self.numel
 
 
 @dataclass(frozen=True)
@@ -95,10 +109,8 @@ def _header_bytes(shard: list[PlannedTensor], metadata: dict[str, str]) -> bytes
         header["__metadata__"] = metadata
     offset = 0
     for t in shard:
-        if t.dtype not in TORCH_TO_ST:
-            raise ValueError(f"cannot write tensor {t.name!r} of dtype {t.dtype} to safetensors")
         header[t.name] = {
-            "dtype": TORCH_TO_ST[t.dtype],
+            "dtype": t.dtype,
             "shape": list(t.shape),
             "data_offsets": [offset, offset + t.nbytes],
         }
@@ -109,11 +121,11 @@ def _header_bytes(shard: list[PlannedTensor], metadata: dict[str, str]) -> bytes
 
 
 class ShardedSafetensorsWriter:
-    """Writes the tensors of a `ShardLayout`, strictly in plan order, one at a time.
+    """Writes the tensors of a `ShardLayout`, strictly in plan order, one at a time (or chunk by chunk).
 
     Each shard file is written atomically (temp name, then rename) when its last tensor arrives; the index is
-    written by `close`. `write` checks every tensor's dtype and shape against the plan, so a bug cannot
-    silently produce a file whose header lies.
+    written by `close`. `write` checks every tensor's dtype and shape against the plan, and `write_raw` that no
+    tensor gets more bytes than planned, so a bug cannot silently produce a file whose header lies.
     """
 
     def __init__(
@@ -124,6 +136,8 @@ class ShardedSafetensorsWriter:
         metadata: dict[str, str] | None = None,
         index_metadata: dict[str, Any] | None = None,
         meter: ResidencyMeter | None = None,
+        digest: bool = False,
+        direct: bool = True,
     ) -> None:
         if sys.byteorder != "little":  # pragma: no cover
             raise RuntimeError("safetensors is little-endian; this writer copies raw host bytes")
@@ -132,11 +146,19 @@ class ShardedSafetensorsWriter:
         self.metadata = {"format": "pt", **(metadata or {})}
         self.index_metadata = index_metadata or {}
         self.meter = meter
+        self.direct = direct  # O_DIRECT writes where possible (direct.py); False: buffered, with early writeback
         self.peak_held_bytes = 0  # largest tensor this writer had to hold (it holds one at a time)
         self.shards_written: list[str] = []
         self._order = [(i, t) for i, s in enumerate(layout.shards) for t in s]
+        names = [t.name for _, t in self._order]
+        if digest and names != sorted(names):
+            raise ValueError("digest=True needs the plan in sorted-name order (the order weights_sha256 hashes)")
+        self._hash = hashlib.sha256(PREFIX) if digest else None
         self._pos = 0
+        self._done = 0  # bytes of the current tensor written so far
         self._shard: AtomicFile | None = None  # the shard file being written
+        self._direct: DirectSink | None = None  # its O_DIRECT writer, where the filesystem allows (direct.py)
+        self._writeback: Writeback | None = None  # else its disk writes, started as it grows (writeback.py)
         self._shard_idx = -1
         self._closed = False
 
@@ -144,48 +166,101 @@ class ShardedSafetensorsWriter:
     def remaining(self) -> list[str]:
         return [t.name for _, t in self._order[self._pos :]]
 
-    def write(self, name: str, tensor: torch.Tensor) -> None:
+    @property
+    def sha256(self) -> str | None:
+        """`weights_sha256` of everything written (with `digest=True`, once every planned tensor is written)."""
+        if self._hash is None or self._pos != len(self._order):
+            return None
+        return "sha256:" + self._hash.hexdigest()
+
+    def _planned(self, name: str) -> tuple[int, PlannedTensor]:
         if self._pos >= len(self._order):
             raise ValueError(f"tensor {name!r} is not in the shard plan (all planned tensors already written)")
         shard_idx, planned = self._order[self._pos]
         if name != planned.name:
             raise ValueError(f"expected tensor {planned.name!r} next, got {name!r}")
-        if tensor.dtype != planned.dtype or tuple(tensor.shape) != planned.shape:
+        return shard_idx, planned
+
+    def write(self, name: str, tensor: torch.Tensor) -> None:
+        """Write one whole torch tensor (the next one in the plan)."""
+        _, planned = self._planned(name)
+        if self._done:
+            raise ValueError(f"tensor {name!r} was already partly written with write_raw")
+        code = st_code_of(tensor.dtype)
+        if code != planned.dtype or tuple(tensor.shape) != planned.shape:
             raise ValueError(
-                f"tensor {name!r}: planned {planned.dtype} {list(planned.shape)}, "
-                f"got {tensor.dtype} {list(tensor.shape)}"
+                f"tensor {name!r}: planned {planned.dtype} {list(planned.shape)}, got {code} {list(tensor.shape)}"
             )
         if self.meter is not None:
             self.meter.track(tensor)
         self.peak_held_bytes = max(self.peak_held_bytes, planned.nbytes)
-        if self._shard is None:
-            self._start_shard(shard_idx)
-        assert self._shard is not None
         t = tensor.detach()
         if t.device.type != "cpu":
             t = t.cpu()
-        if planned.nbytes:
-            self._shard.file.write(t.contiguous().reshape(-1).view(torch.uint8).numpy().data)  # no copy
+        import torch
+
+        data = t.contiguous().reshape(-1).view(torch.uint8).numpy() if planned.nbytes else b""
         del t
+        self.write_raw(name, data)
+
+    def write_raw(self, name: str, data) -> None:
+        """Append `data` (a bytes-like object) to tensor `name`: the next in the plan, or the one in progress.
+
+        The tensor is complete once it has its planned number of bytes; an empty tensor is complete on its
+        first (empty) call.
+        """
+        shard_idx, planned = self._planned(name)
+        view = memoryview(data).cast("B")
+        if self._done + view.nbytes > planned.nbytes:
+            raise ValueError(f"tensor {name!r}: more than its planned {planned.nbytes} bytes")
+        if self._shard is None:
+            self._start_shard(shard_idx)
+        assert self._shard is not None
+        if self._hash is not None:
+            if self._done == 0:
+                self._hash.update(tensor_line(planned.name, planned.dtype, planned.shape))
+            self._hash.update(view)
+        if view.nbytes:
+            self._emit(view)
+        self._done += view.nbytes
+        if self._done < planned.nbytes:
+            return
         self._pos += 1
+        self._done = 0
         if self._pos == len(self._order) or self._order[self._pos][0] != shard_idx:
             self._finish_shard()
 
     def _start_shard(self, shard_idx: int) -> None:
         self._shard = AtomicFile(self.directory / self.layout.files[shard_idx], "wb")
         self._shard_idx = shard_idx
-        self._shard.file.write(_header_bytes(self.layout.shards[shard_idx], self.metadata))
+        self._direct = open_direct(self._shard.tmp) if self.direct else None
+        self._writeback = None if self._direct else Writeback(self._shard.file.fileno())
+        self._emit(memoryview(_header_bytes(self.layout.shards[shard_idx], self.metadata)))
+
+    def _emit(self, view: memoryview) -> None:
+        if self._direct is not None:
+            self._direct.write(view)
+            return
+        assert self._shard is not None and self._writeback is not None
+        self._shard.file.write(view)
+        self._writeback.wrote(view.nbytes)
 
     def _finish_shard(self) -> None:
         """Fsync and rename the current shard into place."""
         shard, self._shard = self._shard, None
         assert shard is not None
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.close()
         shard.commit()
         self.shards_written.append(self.layout.files[self._shard_idx])
 
     def abort(self) -> None:
         """Drop the shard being written (its temp file is deleted)."""
         shard, self._shard = self._shard, None
+        direct, self._direct = self._direct, None
+        if direct is not None:
+            direct.close(complete=False)
         if shard is not None:
             shard.discard()
 

@@ -78,6 +78,8 @@ def test_seeded_sampling_is_reproducible(served):
     ask = {"messages": MESSAGES, "max_tokens": 16, "temperature": 1.0}
     replies = [_post(server, {**ask, "seed": seed})[1]["choices"][0]["message"]["content"] for seed in (1, 1, 2)]
     assert replies[0] == replies[1] != replies[2]
+    for seed in (2 ** 63 - 1, -(2 ** 63)):  # the whole signed 64-bit range is served
+        assert _post(server, {**ask, "max_tokens": 2, "seed": seed})[0] == 200
 
 
 @pytest.mark.parametrize("payload, needle", [
@@ -91,6 +93,9 @@ def test_seeded_sampling_is_reproducible(served):
     ({"messages": MESSAGES, "stop": ["a", "b", "c", "d", "e"]}, "stop"),
     ({"messages": MESSAGES, "max_tokens": 10 ** 6}, "maximum context length"),
     ([1, 2], "dictionary"),
+    ({"messages": MESSAGES, "seed": 2 ** 63}, "seed"),
+    ({"messages": MESSAGES, "seed": 2 ** 64}, "seed"),
+    ({"messages": MESSAGES, "seed": -(2 ** 63) - 1}, "seed"),
 ])
 def test_bad_requests_get_400_with_openai_error_body(served, payload, needle):
     status, body = _post(served[0], payload)

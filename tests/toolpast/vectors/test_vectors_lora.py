@@ -10,7 +10,9 @@ import torch
 from vectors_testutil import load_dir, make_model
 
 from toolpast.vectors import (
+    Checkpoint,
     CheckpointFormatError,
+    PartialVectorError,
     SkillVectorMismatch,
     VectorManifest,
     extract_skill_vector,
@@ -71,7 +73,13 @@ def test_lora_delta_equals_peft_merge(models, tmp_path, case):
     # the RL-LoRA route through extract_skill_vector gives the same vector, and injection = peft's merge
     extract_skill_vector(tmp_path / "adapter", models["sft"], tmp_path / "v2")
     assert VectorManifest.load(tmp_path / "v2").tensors == m.tensors
-    inject_skill_vector(models["sft"], tmp_path / "v", 1.0, tmp_path / "merged")
+    # a LoRA vector covers only the adapter's target modules: injecting it is partial, and must be asked for
+    with pytest.raises(PartialVectorError, match="does not cover"):
+        inject_skill_vector(models["sft"], tmp_path / "v", 1.0, tmp_path / "merged")
+    report = inject_skill_vector(models["sft"], tmp_path / "v", 1.0, tmp_path / "merged", allow_partial=True)
+    assert report.allow_partial and set(report.uncovered) == {
+        n for n in Checkpoint(models["sft"]).names if n not in m.tensors
+    }
     got, base = load_dir(tmp_path / "merged"), load_dir(models["sft"])
     for name, b in base.items():
         torch.testing.assert_close(got[name], b + merged_delta[name], rtol=1e-5, atol=1e-6)

@@ -1,4 +1,5 @@
-"""The streaming safetensors writer: files it writes are read back exactly, and it refuses off-plan tensors."""
+"""The streaming safetensors writer: files it writes are read back exactly, it refuses off-plan tensors, and its
+chunked writes hash to the same weights_sha256 as the files they produce."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from toolpast.vectors.checkpoint import Checkpoint, st_code_of, weights_sha256
 from toolpast.vectors.shards import PlannedTensor, ShardedSafetensorsWriter, plan_shards
 
 
 def test_plan_is_greedy_and_oversized_tensors_get_own_shard():
-    ts = [PlannedTensor(f"t{i}", torch.float32, (n,)) for i, n in enumerate([10, 10, 30, 5, 5])]
+    ts = [PlannedTensor(f"t{i}", "F32", (n,)) for i, n in enumerate([10, 10, 30, 5, 5])]
     layout = plan_shards(ts, 100, stem="m", index_name="m.index.json")  # 40, 40, 120, 20, 20 bytes
     assert [[t.name for t in s] for s in layout.shards] == [["t0", "t1"], ["t2"], ["t3", "t4"]]
     assert layout.files == [
@@ -34,7 +36,7 @@ def test_roundtrip_mixed_dtypes(tmp_path):
         "ints": torch.arange(6, dtype=torch.int64).reshape(2, 3),
         "mask": torch.tensor([True, False, True]),
     }
-    plan = [PlannedTensor(k, v.dtype, tuple(v.shape)) for k, v in tensors.items()]
+    plan = [PlannedTensor(k, st_code_of(v.dtype), tuple(v.shape)) for k, v in tensors.items()]
     layout = plan_shards(plan, 40, stem="x", index_name="x.index.json")
     with ShardedSafetensorsWriter(tmp_path, layout) as w:
         for k, v in tensors.items():
@@ -51,11 +53,70 @@ def test_roundtrip_mixed_dtypes(tmp_path):
 
 
 def test_writer_refuses_off_plan_tensors(tmp_path):
-    layout = plan_shards([PlannedTensor("a", torch.float32, (2,))], 100, stem="x", index_name="i.json")
+    layout = plan_shards([PlannedTensor("a", "F32", (2,))], 100, stem="x", index_name="i.json")
     w = ShardedSafetensorsWriter(tmp_path, layout)
     with pytest.raises(ValueError, match="expected tensor 'a'"):
         w.write("b", torch.zeros(2))
-    with pytest.raises(ValueError, match=r"planned torch.float32 \[2\]"):
+    with pytest.raises(ValueError, match=r"planned F32 \[2\], got F32 \[3\]"):
         w.write("a", torch.zeros(3))
+    with pytest.raises(ValueError, match=r"planned F32 \[2\], got F16 \[2\]"):
+        w.write("a", torch.zeros(2, dtype=torch.float16))
+    with pytest.raises(ValueError, match="more than its planned 8 bytes"):
+        w.write_raw("a", b"\0" * 12)
     with pytest.raises(ValueError, match="never written"):
         w.close()
+    with pytest.raises(ValueError, match="sorted-name order"):
+        unsorted = [PlannedTensor("b", "F32", (1,)), PlannedTensor("a", "F32", (1,))]
+        ShardedSafetensorsWriter(tmp_path, plan_shards(unsorted, 100, stem="y", index_name="j.json"), digest=True)
+
+
+def test_chunked_raw_writes_and_their_digest(tmp_path):
+    """write_raw in uneven chunks gives the same file as whole writes, and the writer's digest is the file's."""
+    g = torch.Generator().manual_seed(1)
+    tensors = {"a.bias": torch.randn(5, generator=g), "a.empty": torch.zeros(0),
+               "b.weight": torch.randn(9, 7, generator=g)}
+    plan = [PlannedTensor(k, "F32", tuple(v.shape)) for k, v in tensors.items()]
+    layout = plan_shards(plan, 10**6, stem="x", index_name="x.json", single_name="model.safetensors")
+    with ShardedSafetensorsWriter(tmp_path, layout, digest=True) as w:
+        for k, v in tensors.items():
+            raw = v.numpy().tobytes()
+            if not raw:
+                w.write_raw(k, raw)
+            for i in range(0, len(raw), 44):  # 11 floats at a time: chunks that split no tensor evenly
+                w.write_raw(k, raw[i : i + 44])
+        assert w.sha256 is not None
+        w.close()
+    assert w.sha256 == weights_sha256(Checkpoint(tmp_path))
+    with safe_open(str(tmp_path / "model.safetensors"), framework="pt") as f:
+        for k, v in tensors.items():
+            assert torch.equal(f.get_tensor(k), v)
+
+
+def test_direct_and_buffered_writes_give_identical_files(tmp_path):
+    """O_DIRECT (aligned staging, padded tail truncated off) and buffered writes produce the same bytes."""
+    from toolpast.vectors.direct import BLOCK, DirectSink, open_direct
+
+    g = torch.Generator().manual_seed(2)
+    tensors = {f"t{i}": torch.randn(n, generator=g) for i, n in enumerate([1, BLOCK // 4 - 1, BLOCK, 3 * BLOCK + 5])}
+    plan = [PlannedTensor(k, "F32", tuple(v.shape)) for k, v in tensors.items()]
+    for direct in (True, False):
+        out = tmp_path / ("direct" if direct else "buffered")
+        out.mkdir()
+        layout = plan_shards(plan, 10**6, stem="x", index_name="x.json", single_name="model.safetensors")
+        with ShardedSafetensorsWriter(out, layout, direct=direct) as w:
+            for k, v in tensors.items():
+                w.write(k, v)
+            w.close()
+    files = [(tmp_path / mode / "model.safetensors").read_bytes() for mode in ("direct", "buffered")]
+    assert files[0] == files[1]
+    path = tmp_path / "sink.bin"
+    path.write_bytes(b"")
+    sink = open_direct(path, staging_bytes=4 * BLOCK)  # small, so the payload crosses several staging buffers
+    if sink is None:
+        pytest.skip("this filesystem refuses O_DIRECT; the buffered path above was tested")
+    assert isinstance(sink, DirectSink)
+    payload = bytes(range(256)) * 70_001  # not a multiple of the block
+    for i in range(0, len(payload), 10_007):
+        sink.write(payload[i : i + 10_007])
+    sink.close()
+    assert path.read_bytes() == payload

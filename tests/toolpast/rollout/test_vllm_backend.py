@@ -1,0 +1,207 @@
+"""The vllm backend without a GPU: vLLM is faked at the engine boundary (a `vllm` module whose LLM and
+SamplingParams record what they are given), so request building, per-sample seeds, the length guard, engine
+reuse and shutdown, TRL's colocated engine, and an evaluation end to end are all checked here."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import types
+
+import pytest
+
+import toolenv
+from toolpast.config import EvalConfig
+from toolpast.evaluate import evaluate
+from toolpast.rollout import vllm as backend
+from toolpast.rollout.seeds import episode_key, sample_seed
+
+EOS = 7
+
+
+class FakeSamplingParams:
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+
+
+class FakeLLM:
+    """Records construction, generate calls, sleep/wake/shutdown; replies with tokens drawn from the seed."""
+
+    made: list[FakeLLM] = []
+
+    def __init__(self, model, **kwargs):
+        self.model, self.kwargs, self.requests, self.events = model, kwargs, [], []
+        self.llm_engine = types.SimpleNamespace(
+            model_config=types.SimpleNamespace(max_model_len=kwargs.get("max_model_len") or 4096))
+        FakeLLM.made.append(self)
+
+    def generate(self, prompts, params, use_tqdm=True):
+        params = params if isinstance(params, list) else [params] * len(prompts)  # vLLM takes one or one each
+        assert use_tqdm is False and len(prompts) == len(params)
+        outputs = []
+        for prompt, p in zip(prompts, params):
+            self.requests.append((list(prompt["prompt_token_ids"]), p.kwargs))
+            seed = p.kwargs["seed"]
+            reply = ([] if seed is None else [10 + seed % 50, 11 + seed % 37]) + [EOS]
+            outputs.append(types.SimpleNamespace(outputs=[types.SimpleNamespace(
+                token_ids=tuple(reply[:p.kwargs["max_tokens"]]))]))
+        return outputs
+
+    def sleep(self, level):
+        self.events.append(("sleep", level))
+
+    def wake_up(self, tags=None):
+        self.events.append(("wake_up", tags))
+
+    def shutdown(self):
+        self.events.append(("shutdown",))
+
+
+@pytest.fixture
+def fake_vllm(monkeypatch):
+    """A fake `vllm` package in sys.modules; the backend's engine cache is emptied before and after."""
+    module = types.ModuleType("vllm")
+    module.LLM, module.SamplingParams = FakeLLM, FakeSamplingParams
+    inputs = types.ModuleType("vllm.inputs")
+    inputs.TokensPrompt = dict
+    module.inputs = inputs
+    monkeypatch.setitem(sys.modules, "vllm", module)
+    monkeypatch.setitem(sys.modules, "vllm.inputs", inputs)
+    registered = []
+    monkeypatch.setattr(backend.atexit, "register", registered.append)
+    monkeypatch.setattr(backend, "_ATEXIT", False)
+    backend.shutdown_engines()
+    FakeLLM.made = []
+    yield registered
+    backend.shutdown_engines()
+
+
+def test_requests_carry_the_tokens_budget_stop_token_and_a_seed_per_episode_and_turn(fake_vllm):
+    llm = FakeLLM("m")
+    gen = backend.VLLMGenerator(llm, EOS, temperature=0.8, seed=3)
+    out = gen.generate([[1, 2, 3], [1, 2, 3], [4, 5]], 4, keys=["t1#0", "t1#1", "t2#0"])
+    assert out == [[10 + s % 50, 11 + s % 37, EOS][:4] for s in (sample_seed(3, "t1#0", 3), sample_seed(3, "t1#1", 3),
+                                                                 sample_seed(3, "t2#0", 2))]
+    prompts = [p for p, _ in llm.requests]
+    params = [k for _, k in llm.requests]
+    assert prompts == [[1, 2, 3], [1, 2, 3], [4, 5]]
+    assert all(k["max_tokens"] == 4 and k["temperature"] == 0.8 and k["top_p"] == 1.0 and k["stop_token_ids"] == [EOS]
+               for k in params)
+    seeds = [k["seed"] for k in params]
+    assert len(set(seeds)) == 3  # the two samples of t1 share a prompt but not a seed
+    gen.generate([[1, 2, 3, 9, 9]], 4, keys=["t1#0"])  # the next turn of t1#0: another seed
+    assert llm.requests[-1][1]["seed"] not in seeds
+    again = backend.VLLMGenerator(FakeLLM("m"), EOS, temperature=0.8, seed=3)
+    again.generate([[1, 2, 3]], 4, keys=["t1#1"])  # a resumed run draws what the first one drew
+    assert again.llm.requests[0][1]["seed"] == seeds[1]
+    other = backend.VLLMGenerator(FakeLLM("m"), EOS, temperature=0.8, seed=4)
+    other.generate([[1, 2, 3]], 4, keys=["t1#1"])
+    assert other.llm.requests[0][1]["seed"] != seeds[1]  # the run seed matters
+
+
+def test_greedy_requests_carry_no_seed_and_seedless_sampling_leaves_the_engine_to_draw(fake_vllm):
+    greedy = backend.VLLMGenerator(FakeLLM("m"), EOS, temperature=0.0, seed=3)
+    greedy.generate([[1], [2]], 4, keys=["a#0", "a#1"])
+    assert [k["seed"] for _, k in greedy.llm.requests] == [None, None]
+    rollout = backend.VLLMGenerator(FakeLLM("m"), EOS, temperature=1.0)  # GRPO: TRL seeds the engine itself
+    rollout.generate([[1], [1]], 4)
+    assert [k["seed"] for _, k in rollout.llm.requests] == [None, None]
+    seeded = backend.VLLMGenerator(FakeLLM("m"), EOS, temperature=1.0, seed=0)  # no keys: still distinct per row
+    seeded.generate([[1], [1]], 4)
+    assert len({k["seed"] for _, k in seeded.llm.requests}) == 2
+    with pytest.raises(ValueError, match="1 keys for 2 sequences"):
+        seeded.generate([[1], [1]], 4, keys=["a#0"])
+    with pytest.raises(ValueError, match="max_new_tokens must be at least 1"):
+        seeded.generate([[1]], 0)
+    assert seeded.generate([], 4) == []
+
+
+def test_the_length_guard_cuts_the_budget_to_the_room_left_then_refuses(fake_vllm):
+    gen = backend.VLLMGenerator(FakeLLM("m", max_model_len=10), EOS)
+    assert gen.max_model_len == 10  # read from the engine
+    gen.generate([[1] * 8, [1] * 3], 5)
+    assert [k["max_tokens"] for _, k in gen.llm.requests] == [2, 5]
+    with pytest.raises(backend.ContextLengthExceeded, match=r"reached 10 tokens.*max_model_len=10.*max_turns"):
+        gen.generate([[1] * 3, [1] * 10], 5)
+    assert backend.VLLMGenerator(FakeLLM("m", max_model_len=10), EOS, max_model_len=6).max_model_len == 6
+    unguarded = backend.VLLMGenerator(types.SimpleNamespace(generate=FakeLLM("m").generate), EOS)
+    assert unguarded.max_model_len is None and unguarded.generate([[1] * 5000], 3) == [[EOS]]
+
+
+def test_one_engine_per_process_reused_asleep_between_evaluations_and_shut_down(fake_vllm, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "model.safetensors").write_bytes(b"w")
+    first = backend.VLLMGenerator.from_model_dir(a, EOS, temperature=0.5, seed=1)
+    assert len(FakeLLM.made) == 1 and first.llm.model == str(a.resolve())
+    assert first.llm.kwargs == {"dtype": "bfloat16", "seed": 0, "gpu_memory_utilization": 0.85, "max_model_len": None,
+                                "enable_prefix_caching": True, "enable_sleep_mode": True}
+    backend.release()
+    backend.release()  # idempotent
+    assert first.llm.events == [("sleep", 1)]
+    second = backend.VLLMGenerator.from_model_dir(a, EOS, temperature=0.5, seed=2)  # another run seed: same engine
+    assert second.llm is first.llm and len(FakeLLM.made) == 1
+    assert first.llm.events == [("sleep", 1), ("wake_up", None)]
+    other = backend.VLLMGenerator.from_model_dir(b, EOS)
+    assert len(FakeLLM.made) == 2 and first.llm.events[-1] == ("shutdown",)  # never two engines on the GPU
+    os.utime(b / "model.safetensors", ns=(1, 1))  # the checkpoint was rebuilt in place (--force)
+    rebuilt = backend.VLLMGenerator.from_model_dir(b, EOS)
+    assert rebuilt.llm is not other.llm and other.llm.events == [("shutdown",)]
+    assert fake_vllm == [backend.shutdown_engines]  # registered with atexit, once
+    backend.shutdown_engines()
+    assert rebuilt.llm.events == [("shutdown",)] and not backend._ENGINES
+
+
+def test_an_engine_without_sleep_mode_is_shut_down_on_release(fake_vllm, tmp_path):
+    llm = backend.engine(tmp_path, dtype="bfloat16")
+    backend.release()
+    assert llm.events == [("shutdown",)] and not backend._ENGINES
+
+
+def test_evaluation_samples_k_different_draws_per_task_whatever_the_batching(fake_vllm, tiny_model_dir, tmp_path):
+    tasks = toolenv.get_category("finance").tasks("test", n=3)
+    cfg = EvalConfig(tasks=3, backend="vllm", samples=3, temperature=0.8, batch_size=2, max_turns=2,
+                     max_new_tokens=8, knowledge_probes=False)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    out = evaluate(tiny_model_dir, tasks, "closed", cfg, 5, "float32", tmp_path / "a", "t")
+    assert out["n"] == 9 and "pass_at_k" in out
+    (llm,) = FakeLLM.made
+    assert llm.events == [("sleep", 1)]  # the engine sleeps once the evaluation is done
+    keys = [episode_key(t.id, s) for t in tasks for s in range(3)]
+    for prompt, params in llm.requests:  # every request, every turn: seeded by its episode's key
+        assert params["seed"] in {sample_seed(5, k, len(prompt)) for k in keys}
+    rows = [json.loads(line) for line in (tmp_path / "a" / "episodes.jsonl").read_text().splitlines()]
+    by_task = {}
+    for row in rows:
+        by_task.setdefault(row["task_id"], set()).add(json.dumps(row["trajectory"]["steps"]))
+    assert all(len(trajectories) == 3 for trajectories in by_task.values())  # 3 different samples per task
+    cfg_one_batch = cfg.model_copy(update={"batch_size": 9})
+    evaluate(tiny_model_dir, tasks, "closed", cfg_one_batch, 5, "float32", tmp_path / "b", "t")
+    assert len(FakeLLM.made) == 1 and llm.events[-1] == ("sleep", 1)  # the same checkpoint: the engine is reused
+    again = [json.loads(line) for line in (tmp_path / "b" / "episodes.jsonl").read_text().splitlines()]
+    trajectory = {(r["task_id"], r["sample"]): r["trajectory"] for r in rows}
+    assert all(trajectory[(r["task_id"], r["sample"])] == r["trajectory"] for r in again)  # batching changes nothing
+
+
+def test_the_colocated_trl_engine_wakes_for_a_rollout_and_sleeps_after(fake_vllm):
+    synced = []
+    llm = FakeLLM("policy")
+    generation = types.SimpleNamespace(llm=llm, enable_sleep_mode=True, _llm_weights_sleeping=True,
+                                       sync_weights=lambda: synced.append(True))
+    with backend.colocated(generation, EOS, temperature=1.0) as gen:
+        assert synced == [True] and llm.events == [("wake_up", ["kv_cache"])]
+        assert gen.generate([[1, 2]], 4) == [[EOS]]
+        generation._llm_weights_sleeping = False  # what TRL's sync_weights does
+    assert llm.events[-1] == ("sleep", 2) and generation._llm_weights_sleeping is True
+    plain = types.SimpleNamespace(llm=FakeLLM("policy"), enable_sleep_mode=False)
+    with backend.colocated(plain, EOS, temperature=1.0):
+        pass
+    assert plain.llm.events == []
+    trainer = types.SimpleNamespace(vllm_generation=generation)
+    backend.shutdown_trainer_engine(trainer)
+    assert llm.events[-1] == ("shutdown",) and generation.llm is None
+    backend.shutdown_trainer_engine(trainer)  # already released: nothing to do
+    backend.shutdown_trainer_engine(types.SimpleNamespace())  # a trainer without vLLM
