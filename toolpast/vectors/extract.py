@@ -80,6 +80,16 @@ def match_tensors(rl: Checkpoint, sft: Checkpoint) -> tuple[list[str], list[str]
     return floats, skipped, rl_tied
 
 
+def same_base(rl: Checkpoint, sft: Checkpoint) -> tuple[BaseModelIdentity, BaseModelIdentity]:
+    """Both models' identities, or SkillVectorMismatch naming the first config field on which they differ."""
+    rl_id, sft_id = BaseModelIdentity.from_config(rl.config()), BaseModelIdentity.from_config(sft.config())
+    diffs = rl_id.differences(sft_id)
+    if diffs:
+        field = diffs[0].split(":")[0]
+        raise SkillVectorMismatch(f"config.{field}", None, "rl vs sft configs differ: " + "; ".join(diffs))
+    return rl_id, sft_id
+
+
 class _Difference:
     """The kernel: v = fp32(rl) - fp32(sft), stored as `code`; each tensor's L2 norm (of the stored values)."""
 
@@ -143,11 +153,7 @@ def extract_skill_vector(
     code = vector_code(dtype)
     with Checkpoint(rl_dir) as rl, Checkpoint(sft_dir) as sft:
         names, skipped, tied = match_tensors(rl, sft)
-        rl_id, sft_id = BaseModelIdentity.from_config(rl.config()), BaseModelIdentity.from_config(sft.config())
-        diffs = rl_id.differences(sft_id)
-        if diffs:
-            field = diffs[0].split(":")[0]
-            raise SkillVectorMismatch(f"config.{field}", None, "rl vs sft configs differ: " + "; ".join(diffs))
+        rl_id, sft_id = same_base(rl, sft)
 
         names = sorted(names)  # the digest's order: the vector's weights_sha256 is hashed as it is written
         layout = plan_shards(

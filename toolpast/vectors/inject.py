@@ -283,16 +283,12 @@ def inject_skill_delta(
 ) -> InjectReport:
     """Write `model + lam * (rl - sft)` without materialising the vector: bit for bit what `extract_skill_vector`
     (float32) then `inject_skill_vector` write, from one read of each of the three models."""
-    from toolpast.vectors.extract import match_tensors
+    from toolpast.vectors.extract import match_tensors, same_base
 
     lam = _check_lambda(lam)
     rl, sft = Checkpoint(rl_dir), Checkpoint(sft_dir)
     names, _, tied = match_tensors(rl, sft)
-    rl_id, sft_id = BaseModelIdentity.from_config(rl.config()), BaseModelIdentity.from_config(sft.config())
-    diffs = rl_id.differences(sft_id)
-    if diffs:
-        field = diffs[0].split(":")[0]
-        raise SkillVectorMismatch(f"config.{field}", None, "rl vs sft configs differ: " + "; ".join(diffs))
+    rl_id, sft_id = same_base(rl, sft)
     src = {label: Source(label, ckpt, hash=hash_inputs, known=known_sha256(ckpt.path) if hash_inputs else None)
            for label, ckpt in (("rl", rl), ("sft", sft))}  # fmt: skip
     delta = _Delta(
