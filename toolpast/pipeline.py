@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -330,12 +331,15 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
 
 
 def _extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
+    from toolpast.vector_check import ZeroCount, count_zeros
     from toolpast.vectors import extract_skill_vector
 
-    from toolpast.vector_check import count_zeros
-
     manifest = extract_skill_vector(rl_model, sft_model, workdir / "vector", overwrite=True)
-    count = count_zeros(workdir / "vector")
+    entries = manifest.tensors.values()
+    if all(e.zeros is not None for e in entries):  # counted by the extraction as it wrote v
+        count = ZeroCount(sum(math.prod(e.shape) for e in entries), sum(e.zeros for e in entries))
+    else:  # a LoRA-derived vector: count from its shards
+        count = count_zeros(workdir / "vector")
     return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors), "entries": count.entries,
             "zeros": count.zeros}
 

@@ -91,13 +91,15 @@ def same_base(rl: Checkpoint, sft: Checkpoint) -> tuple[BaseModelIdentity, BaseM
 
 
 class _Difference:
-    """The kernel: v = fp32(rl) - fp32(sft), stored as `code`; each tensor's L2 norm (of the stored values)."""
+    """The kernel: v = fp32(rl) - fp32(sft), stored as `code`; each tensor's L2 norm and exact zeros (of the
+    stored values: the zeros are what the pipeline's mostly-zero check reads, without a second pass over v)."""
 
     def __init__(self, code: str) -> None:
         self.code = code
         self.entries: dict[str, TensorEntry] = {}
         self.total_sq = 0.0
         self._sq = 0.0
+        self._zeros = 0
 
     def chunk(self, job: Job, values: list[np.ndarray], out: np.ndarray, scratch: Scratch) -> np.ndarray:
         a, b = values
@@ -113,12 +115,14 @@ class _Difference:
         if sq is None:
             raise NonFiniteWeights(job.name, "rl - sft is not finite (the rl or sft weights hold inf or nan)")
         self._sq += sq
+        self._zeros += n - int(np.count_nonzero(stored))
         return data
 
     def finish(self, job: Job) -> None:
-        self.entries[job.name] = TensorEntry(shape=list(job.inputs[0].info.shape), l2_norm=math.sqrt(self._sq))
+        self.entries[job.name] = TensorEntry(shape=list(job.inputs[0].info.shape), l2_norm=math.sqrt(self._sq),
+                                             zeros=self._zeros)
         self.total_sq += self._sq
-        self._sq = 0.0
+        self._sq, self._zeros = 0.0, 0
 
 
 def extract_skill_vector(

@@ -103,6 +103,7 @@ class TensorEntry(BaseModel):
 
     shape: list[int]
     l2_norm: float
+    zeros: int | None = None  # exact zeros among the stored values (None: not counted, e.g. a LoRA vector)
 
 
 class LoraInfo(BaseModel):

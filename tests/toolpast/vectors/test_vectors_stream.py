@@ -144,3 +144,26 @@ def test_direct_reads_return_the_same_bytes_as_ordinary_ones(models):
     assert direct.direct == bool(getattr(__import__("os"), "O_DIRECT", 0))
     plain.close()
     direct.close()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
+def test_extraction_counts_the_vectors_exact_zeros(models, tmp_path, dtype):
+    """The manifest's per-tensor zeros (what the pipeline's mostly-zero check reads) equal a count over the written
+    shards, with some tensors unchanged by "RL" (all zeros) and updates too small for bf16 (rounded to zero)."""
+    from toolpast.vector_check import count_zeros
+    from toolpast.vectors import VectorManifest
+
+    sft = make_model(0)
+    rl = make_model(0)
+    with torch.no_grad():
+        params = dict(rl.named_parameters())
+        params["model.layers.0.mlp.up_proj.weight"].add_(1e-3)  # survives a bf16 cast of the difference
+        down = params["model.layers.0.mlp.down_proj.weight"]
+        down.add_(torch.randn_like(down) * 1e-9)
+    out = tmp_path / "v"
+    extract_skill_vector(save(rl, tmp_path / "rl"), save(sft, tmp_path / "sft"), out, dtype=dtype)
+    manifest = VectorManifest.load(out)
+    counted = count_zeros(out)
+    assert sum(e.zeros for e in manifest.tensors.values()) == counted.zeros
+    assert 0 < counted.zeros < counted.entries
+    assert manifest.tensors["model.layers.0.mlp.up_proj.weight"].zeros == 0
