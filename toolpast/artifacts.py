@@ -8,9 +8,11 @@ the key is also the build's id (`vector_id` in leaderboards). A rebuild under th
 new `build` nonce in its manifest; every artifact records the builds of the inputs it was made from and is
 rebuilt when one of them was rebuilt since, so a forced stage still rebuilds everything downstream of it, even
 across a killed run. Work happens in `<key>.partial/`, which survives a kill: the stage finds its own
-checkpoints there and resumes (unless its inputs were rebuilt meanwhile), and a lock file holding the owner's
-pid keeps two live processes out of the same partial directory. A stage that fails before writing anything
-leaves no partial directory behind.
+checkpoints there and resumes (unless its inputs were rebuilt meanwhile). Runs may share a home, on one machine
+or several over a shared filesystem: the build lock `<key>.lock` (`toolpast.stage_lock`) admits one builder per
+key; a second run that needs the key waits for it and reuses its artifact, or takes over its partial work when
+it died. The finished directory appears by one rename, so a reader sees a whole artifact or none. A stage that
+fails before writing anything leaves no partial directory behind.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from pydantic import BaseModel, Field
 
 from toolpast.io import apply_umask, atomic_write_text
 from toolpast.paths import artifacts_dir, repo_root
+from toolpast.stage_lock import StageLock, StageLocked
 
 TRACKED_PACKAGES = ("toolpast", "torch", "transformers", "trl", "peft", "accelerate", "pydantic", "vllm")
 KEY = re.compile(r"[0-9a-f]{16}")  # a stage key; a spec names its input artifacts by their keys
@@ -102,42 +104,6 @@ def git_commit() -> str | None:
         return None
 
 
-class StageLocked(RuntimeError):
-    """Another live process is working on the same stage artifact."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _check_unlocked(partial: Path) -> None:
-    lock = partial / ".lock"
-    if lock.exists():
-        try:
-            owner = int(lock.read_text().strip() or 0)
-        except (OSError, ValueError):
-            owner = 0
-        if owner and owner != os.getpid() and _pid_alive(owner):
-            raise StageLocked(f"{partial} is being written by live process {owner}; wait for it or kill it")
-
-
-@contextmanager
-def _lock(partial: Path):
-    lock = partial / ".lock"
-    _check_unlocked(partial)
-    atomic_write_text(lock, str(os.getpid()))
-    try:
-        yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
 class Artifact:
     """A finished stage output: its directory and manifest."""
 
@@ -155,13 +121,15 @@ class Artifact:
 
 
 class ArtifactStore:
-    """Runs stages at most once per key and hands back their finished directories."""
+    """Runs stages at most once per key, even across concurrent runs, and hands back their finished directories."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, wait_s: float | None = None):
         self.root = root or artifacts_dir()
         # Read once, when the run starts: the code a process runs is the code it started with, even if the
         # checkout moves on while a long run is going.
         self.commit = git_commit()
+        self.wait_s = wait_s  # give up waiting for another run's build after this long (None: wait for it)
+        self.forced_elsewhere: set[str] = set()  # keys whose --force another run's concurrent build satisfied
 
     def path_for(self, stage: str, key: str) -> Path:
         return self.root / stage / key
@@ -189,22 +157,37 @@ class ArtifactStore:
             force: bool = False) -> tuple[Artifact, bool]:
         """Return (artifact, reused). `fn(workdir)` writes outputs into workdir and returns small results.
 
-        With force, a finished artifact (and any partial work) is removed and the stage reruns from scratch.
+        Only the holder of the key's build lock runs `fn`; a run that finds another live run building the key
+        waits and reuses its artifact. With force, a finished artifact (and any partial work) is removed and the
+        stage reruns from scratch, except when another run is building the key at that moment: then its build,
+        finished while we waited, is this run's rebuild (its work is never deleted under it).
         """
         key = stage_key(stage, spec)
         final = self.path_for(stage, key)
         partial = final.with_name(key + ".partial")
-        inputs = self.input_builds(spec)
-        if force:
-            _check_unlocked(partial)
-            for path in (final, partial):
-                shutil.rmtree(path, ignore_errors=True)
-        done = self._finished(final, inputs)
-        if done is not None:
-            return done, True
-        partial.mkdir(parents=True, exist_ok=True)
+        force = force and key not in self.forced_elsewhere  # that build is this run's rebuild, once and for all
+        if not force:
+            done = self._finished(final, self.input_builds(spec))
+            if done is not None:  # readers take no lock: a finished directory appears by one rename
+                return done, True
+        before = _build_of(final)
+        lock = StageLock(final.with_name(key + ".lock"), f"{stage} {key}", wait_s=self.wait_s, on_wait=_say)
+        waited = lock.acquire()
         try:
-            with _lock(partial):
+            inputs = self.input_builds(spec)  # again: an input may have been rebuilt while we waited
+            done = self._finished(final, inputs)
+            if done is not None and (not force or (waited is not None and done.manifest.build != before)):
+                if force:
+                    self.forced_elsewhere.add(key)
+                    _say(f"{stage} {key}: --force reuses the build {waited.describe()} finished while this run "
+                         "waited for it")
+                return done, True
+            if force:
+                for path in (final, partial):
+                    shutil.rmtree(path, ignore_errors=True)
+            partial.mkdir(parents=True, exist_ok=True)
+            (partial / ".lock").unlink(missing_ok=True)  # the pid lock of older toolpast versions
+            try:
                 _match_inputs(partial, inputs)
                 started = time.time()
                 outputs = fn(partial) or {}
@@ -217,12 +200,37 @@ class ArtifactStore:
                     wall_time_s=round(time.time() - started, 2))
                 (partial / INPUTS).unlink(missing_ok=True)
                 atomic_write_text(partial / "manifest.json", manifest.model_dump_json(indent=2))
-        except BaseException:
-            _drop_if_empty(partial)
-            raise
-        shutil.rmtree(final, ignore_errors=True)  # a manifest-less leftover, or a build from older inputs
-        os.replace(partial, final)
+            except BaseException:
+                _drop_if_empty(partial)
+                raise
+            if not lock.holds():  # stalled past the stale timeout: another run took over this key
+                raise StageLocked(f"{stage} {key}: another run broke this run's build lock (no heartbeat for "
+                                  f"{lock.stale_s:g}s); its build is the one kept, rerun to reuse it")
+            shutil.rmtree(final, ignore_errors=True)  # a manifest-less leftover, or a build from older inputs
+            os.replace(partial, final)
+        finally:
+            lock.release()
         return Artifact(final), False
+
+
+def _build_of(final: Path) -> str | None:
+    try:
+        return Manifest.model_validate_json((final / "manifest.json").read_text()).build
+    except (OSError, ValueError):
+        return None
+
+
+_console = None
+
+
+def _say(line: str) -> None:
+    """One status line on stderr (rich, like the stage lines; not toolpast.progress, which imports transformers)."""
+    global _console
+    if _console is None:
+        from rich.console import Console
+
+        _console = Console(stderr=True, soft_wrap=True)
+    _console.print(f"toolpast: {line}", markup=False, highlight=False)
 
 
 def _match_inputs(partial: Path, inputs: dict[str, str]) -> None:
@@ -234,8 +242,6 @@ def _match_inputs(partial: Path, inputs: dict[str, str]) -> None:
         recorded = None
     if recorded != inputs:
         for path in partial.iterdir():
-            if path.name == ".lock":
-                continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
             else:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from toolpast import distributed
 from toolpast.config import RunConfig
 from toolpast.overrides import apply_overrides, describe_fields
 
@@ -105,8 +106,9 @@ def cmd_run(args) -> int:
         return 0
     command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     board, path = run_pipeline(cfg, force=set(args.force or []), export=args.export, command=command)
-    console.print(render_leaderboard(board))
-    console.print(f"leaderboard JSON: {path}")
+    if distributed.is_main():  # under accelerate launch / torchrun every rank holds the board; main shows it
+        console.print(render_leaderboard(board))
+        console.print(f"leaderboard JSON: {path}")
     return 0
 
 
@@ -120,11 +122,19 @@ def cmd_sweep(args) -> int:
     if args.dry_run:
         from toolpast.dry_run import dry_run
 
-        print(dry_run(cfg, set(args.force or []), targets, args.seeds))
+        seeds, shown = args.seeds, targets
+        if args.shard is not None:  # the plan of this shard's seeds and targets
+            mine = args.shard.take([(seed, target) for seed in args.seeds for target in targets])
+            seeds, shown = list(dict.fromkeys(s for s, _ in mine)), list(dict.fromkeys(t for _, t in mine))
+        print(dry_run(cfg, set(args.force or []), shown or targets, seeds or args.seeds))
         return 0
     export = args.export or Path("leaderboards") / f"{cfg.suite}_sweep_{cfg.preset}.json"
+    if args.shard is not None:
+        export = args.shard.export(export)
     command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    run_sweep(cfg, targets, args.seeds, export, force=set(args.force or []), command=command)
+    run_sweep(cfg, targets, args.seeds, export, force=set(args.force or []), command=command, shard=args.shard)
+    if not distributed.is_main():  # main wrote the outputs and shows them
+        return 0
     page, table = outputs_of(export)
     print(table.read_text(encoding="utf-8"))
     print(f"leaderboard JSON: {export}\nHTML page: {page}\nmarkdown table: {table}")
@@ -136,6 +146,15 @@ def _int_list(text: str) -> list[int]:
         return [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 0,1,2, got {text!r}") from None
+
+
+def _shard(text: str):
+    from toolpast.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def cmd_sft(args) -> int:
@@ -353,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
                                                    " the .html page and .md table are written beside it).")
     sweep.add_argument("--force", nargs="+", metavar="STAGE", help="Rebuild these stages and everything downstream.")
+    sweep.add_argument("--shard", type=_shard, metavar="I/N",
+                       help="Run shard I of N (1-based): every N-th (seed, target) pair, for N machines or "
+                            "terminals; the export gains .shard-I-of-N. Merge the shards' exports with "
+                            "`toolpast leaderboard merge`. Runs sharing $TOOLPAST_HOME build each stage once.")
     sweep.add_argument("--dry-run", action="store_true",
                        help="Validate every target's config, print the stage plan and the per-GPU memory plan, "
                             "build nothing.")
@@ -407,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("files", nargs="+", help="Leaderboard JSON files.")
     schema = board_sub.add_parser("schema", help="Write the JSON Schema (default: leaderboards/schema.json).")
     schema.add_argument("--out", type=Path, help="Where to write it instead.")
-    merge = board_sub.add_parser("merge", help="Combine exports; a rerun of the same evaluation keeps the newest.")
+    merge = board_sub.add_parser("merge", help="Combine exports (runs, the shards of a `sweep --shard`); a rerun of "
+                                               "the same evaluation keeps the newest.")
     merge.add_argument("files", nargs="+", type=Path, help="Leaderboard JSON files.")
     merge.add_argument("--out", type=Path, required=True, help="The merged leaderboard JSON.")
     page = board_sub.add_parser("html", help="One self-contained HTML page (sortable table, bars, PaST - SFT).")
@@ -489,11 +513,12 @@ def user_errors() -> tuple[type[BaseException], ...]:
     process is building, an unreachable server): `main` prints them as one line and exits 2; anything else is a
     bug and keeps its traceback."""
     from toolpast.artifacts import StageLocked
+    from toolpast.distributed import MainProcessFailed
     from toolpast.models import ModelNotAvailable
     from toolpast.rollout.openai_chat import BackendUnavailable
 
     return (ValueError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError,
-            StageLocked, ModelNotAvailable, BackendUnavailable)
+            StageLocked, ModelNotAvailable, BackendUnavailable, MainProcessFailed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -505,6 +530,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"toolpast: error: {error or type(error).__name__}", file=sys.stderr)
         return 2
+    finally:
+        distributed.shutdown()  # under a launcher: close the process groups (a no-op in one process)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ starts, so a killed evaluation resumes where it stopped; the metrics are compute
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from pathlib import Path
 
 import toolenv
+from toolpast import distributed
 from toolpast.config import EvalConfig
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Metrics, TaskOutcome
@@ -120,35 +122,62 @@ def _finished_rows(path: Path) -> dict[tuple[str, int], dict]:
 
 def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int, dtype: str, workdir: Path,
              title: str) -> dict:
+    """Episodes of `model_dir` on `tasks`, appended to workdir/episodes.jsonl batch by batch; the summary.
+
+    Under several processes (toolpast.distributed) every rank calls this on the same workdir: main reads what a
+    killed attempt finished and tells the others; the batches to run are cut exactly as one process cuts them
+    (same tasks, same order, same size) and dealt round-robin, so each episode runs in the same batch as it
+    would in one process and its row comes out byte-identical (greedy or vLLM decoding; hf sampling with a
+    temperature draws from one stream per process, so its samples depend on the number of processes). After
+    each round of batches main gathers the rows and appends them in batch order: the file is the one a single
+    process writes. Only main writes, and only main's return value is meaningful (the others return {}).
+    """
     if cfg.samples > 1 and cfg.temperature == 0:
         raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
     log = workdir / "episodes.jsonl"
-    done = _finished_rows(log)
+    main = distributed.is_main()
+    done: dict[tuple[str, int], dict] = {}  # main's rows; the others only need to know which are done
+
+    def resume() -> set[tuple[str, int]]:
+        done.update(_finished_rows(log))
+        return set(done)
+
+    finished = distributed.on_main(resume)
     jobs = [(task, sample) for sample in range(cfg.samples) for task in tasks]
-    todo = [(task, sample) for task, sample in jobs if (task.id, sample) not in done]
+    todo = [(task, sample) for task, sample in jobs if (task.id, sample) not in finished]
+    batches = [todo[start:start + cfg.batch_size] for start in range(0, len(todo), cfg.batch_size)]
+    ranks = distributed.world_size()
+    mine = distributed.shard(batches)
     limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
-    with progress_bar(title, total=len(jobs)) as advance:
-        advance(len(jobs) - len(todo), info="resumed" if done else "")
-        run = episode_runner(model_dir, cfg, seed, dtype) if todo else None
+    with progress_bar(title, total=len(jobs)) if main else nullcontext(lambda *a, **k: None) as advance:
+        advance(len(jobs) - len(todo), info="resumed" if finished else "")
+        run = episode_runner(model_dir, cfg, seed, dtype) if mine else None
         try:
-            for start in range(0, len(todo), cfg.batch_size):
-                batch = todo[start:start + cfg.batch_size]
-                records = run([toolenv.Episode(task, book=book, limits=limits) for task, _ in batch],
-                              [episode_key(task.id, sample) for task, sample in batch])
+            for step in range(-(-len(batches) // ranks)):  # rounds of one batch per rank
+                rows = []
+                if step < len(mine):
+                    batch = mine[step]
+                    records = run([toolenv.Episode(task, book=book, limits=limits) for task, _ in batch],
+                                  [episode_key(task.id, sample) for task, sample in batch])
+                    rows = [{"task_id": task.id, "sample": sample,
+                             "grade": record.episode.grade().model_dump(mode="json"),
+                             "trajectory": record.episode.trajectory.model_dump(mode="json"),
+                             "model_tokens": record.model_tokens} for (task, sample), record in zip(batch, records)]
+                gathered = distributed.gather(rows)
+                if not main:
+                    continue
                 with open(log, "a", encoding="utf-8") as handle:
-                    for (task, sample), record in zip(batch, records):
-                        row = {"task_id": task.id, "sample": sample,
-                               "grade": record.episode.grade().model_dump(mode="json"),
-                               "trajectory": record.episode.trajectory.model_dump(mode="json"),
-                               "model_tokens": record.model_tokens}
-                        done[(task.id, sample)] = row
+                    for row in (row for part in gathered for row in part):  # rank order = batch order
+                        done[(row["task_id"], row["sample"])] = row
                         handle.write(json.dumps(row) + "\n")
                     handle.flush()
                 wins = sum(r["grade"]["success"] for r in done.values())
-                advance(len(batch), info=f"success {wins}/{len(done)}")
+                advance(sum(map(len, gathered)), info=f"success {wins}/{len(done)}")
         finally:
             if run is not None and cfg.backend == "vllm":  # the engine sleeps: training stages get the GPU back
                 from toolpast.rollout.vllm import release
 
                 release()
+    if not main:
+        return {}
     return summarise([done[(task.id, sample)] for task, sample in jobs], cfg.samples)

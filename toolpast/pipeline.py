@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import toolenv
-from toolpast import __version__
+from toolpast import __version__, distributed
 from toolpast.artifacts import Artifact, ArtifactStore, canonical_json, stage_key
 from toolpast.codehash import code_digest, installed_index
 from toolpast.config import RunConfig
@@ -36,11 +36,15 @@ from toolpast.stages.data import (WHOLE, Part, category_tasks, check_validation_
                                   warmup_rows)
 from toolpast.stages.rl import run_rl
 from toolpast.stages.sft import run_sft
+from toolpast.stages.training import check_launch
 
 if TYPE_CHECKING:
     from toolpast.refinement import Round
 
 STAGES = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "orthogonality", "eval")
+# Stages every rank of a multi-process run takes part in: the trainers (TRL takes the distributed setup from
+# accelerate) and the evaluation (sharded over the ranks). The others run on main alone (see Runner).
+COLLECTIVE = frozenset({"warmup", "sft_source", "sft_target", "rl", "eval"})
 _SFT = ("toolpast.stages.sft", "toolpast.stages.data")
 # The modules whose functions each stage's build function (in this file) calls. A stage's key hashes their import
 # closure plus this file (codehash.py), so editing stages/rl.py rebuilds RL and what follows it, while editing an
@@ -93,6 +97,13 @@ class Runner:
     """Runs stages through the artifact store, reporting for each whether it was reused and how long it took.
 
     A forced stage is rebuilt once per run: a second request for the same key in the same run reuses that build.
+
+    Under several processes (toolpast.distributed) only main calls the store: it decides reuse, takes the lock,
+    clears stale partial work and writes the manifest. A COLLECTIVE stage's function then runs on every rank:
+    main's function first tells the others the `.partial` directory (a broadcast that is also the barrier the
+    others wait at), so no rank starts before main has prepared it. Any other stage runs on main alone. Either way
+    main ends each stage by broadcasting the finished artifact, or its error, so the ranks never disagree on a
+    reuse and never wait for a main that has failed.
     """
 
     def __init__(self, store: ArtifactStore, force: set[str]):
@@ -103,15 +114,44 @@ class Runner:
     def stage(self, name: str, spec: dict, fn) -> Artifact:
         kind = name.split(":")[0]
         spec = {**spec, "code": stage_code(kind, fn)}
+        if not distributed.is_main():
+            return self._follow(kind, fn)
         key = (kind, stage_key(kind, spec))
         started = time.time()
-        artifact, reused = self.store.run(kind, spec, fn, force=kind in self.force and key not in self.rebuilt)
+
+        def everyone(workdir: Path):
+            distributed.broadcast(("run", str(workdir)))  # the others start fn on workdir only now
+            outputs = fn(workdir)
+            distributed.barrier()  # and have left it before the store moves it into place
+            return outputs
+
+        try:
+            artifact, reused = self.store.run(kind, spec, everyone if kind in COLLECTIVE else fn,
+                                              force=kind in self.force and key not in self.rebuilt)
+        except BaseException as error:
+            distributed.fail(error)
+            raise
+        distributed.broadcast(("ok", (str(artifact.path), reused)))
         if not reused:
             self.rebuilt.add(key)
         elapsed = time.time() - started
         verb = "[green]reused[/]" if reused else f"[yellow]built[/] in {elapsed:.0f}s"
         console.print(f"stage {name:<16} {verb}  {artifact.path}", soft_wrap=True)
         return artifact
+
+    @staticmethod
+    def _follow(kind: str, fn) -> Artifact:
+        """A non-main rank's side of `stage`: run main's partial directory when told to, then read the artifact
+        main finished (never the store's lock, never a write in the store)."""
+        message = distributed.broadcast()
+        if message[0] == "run":
+            if kind not in COLLECTIVE:
+                raise RuntimeError(f"main asked rank {distributed.rank()} to run main-only stage {kind}")
+            fn(Path(message[1]))
+            distributed.barrier()
+            message = distributed.broadcast()
+        path, _ = distributed.received(message)
+        return Artifact(Path(path))
 
 
 @dataclass(frozen=True)
@@ -203,7 +243,8 @@ class Stages:
 
     def entry(self, variant: Variant, model: Model, category: str, book: str, result: Artifact,
               command: str) -> Entry:
-        return _entry(self.cfg, variant, model.path, category, book, result, command)
+        # main hashes the weights (caching the digest beside them); every rank gets the same entry
+        return distributed.on_main(lambda: _entry(self.cfg, variant, model.path, category, book, result, command))
 
 
 def check_config(cfg: RunConfig, force: set[str] = frozenset(), libraries: bool = True) -> None:
@@ -214,6 +255,7 @@ def check_config(cfg: RunConfig, force: set[str] = frozenset(), libraries: bool 
     from toolpast.variants import sweep
 
     check_categories(cfg)
+    check_launch(cfg)  # a launch whose saved models would be wrong
     if cfg.suite != "native" and cfg.sft.data == "docs+trajectories":
         raise ValueError(f"sft.data=docs+trajectories needs the categories' training trajectories; suite {cfg.suite} "
                          "has test queries only: use --set sft.data=docs")
@@ -274,9 +316,13 @@ def check_export(path: Path | None) -> None:
 def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore | None = None) -> Stages:
     """Validate the whole config, then build (or reuse) the shared base model."""
     check_config(cfg, force)
+    if distributed.active() and distributed.is_main():  # e.g. `accelerate launch --cpu` starts only one
+        console.print(f"{distributed.world_size()} processes: main builds and writes, all train and evaluate")
     runner = Runner(store or ArtifactStore(), set(force))
-    base_dir = resolve_model(cfg.model)
-    start_spec = {"model": cfg.model, "weights_sha256": weights_sha256(base_dir)}
+    # main builds or converts the model into the cache and hashes it (writing the digest beside it); the others
+    # take its answer
+    base_dir, digest = distributed.on_main(lambda: _base_model(cfg.model))
+    start_spec = {"model": cfg.model, "weights_sha256": digest}
     stages = Stages(cfg, runner, Model(base_dir, start_spec))
     if cfg.warmup.enabled:
         warm = runner.stage("warmup", {**stages.common, "start": start_spec, "warmup": cfg.warmup.model_dump()},
@@ -284,6 +330,11 @@ def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore 
                                               "warm-up (protocol)"))
         stages.base = Model(warm.path / "model", {"warmup": build_id(warm)})
     return stages
+
+
+def _base_model(spec: str) -> tuple[Path, str]:
+    path = resolve_model(spec)
+    return path, weights_sha256(path)
 
 
 def evaluate_target(stages: Stages, rounds: list[Round], command: str,
@@ -323,10 +374,12 @@ def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | N
                                    lambda w: _orthogonality(base.path, last.sft.path / "model",
                                                             last.rl.path / "model", sft_target.path / "model", w))
     cos = {k: "n/a" if v is None else f"{v:+.4f}" for k, v in geometry.outputs.items()}
-    console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
-                  f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
+    if distributed.is_main():
+        console.print(f"cos(dSFT source, dRL) = {cos['cos_sft_rl']}; cos(dSFT source, dSFT target) = "
+                      f"{cos['cos_sft_control']}  (per layer and module: {geometry.path}/orthogonality.png)")
     board = Leaderboard(entries=evaluate_target(stages, rounds, command, sft_target))
-    atomic_write_text(out, board.model_dump_json(indent=2) + "\n")
+    # every rank holds the same board; main writes it, and the others leave once it is written
+    distributed.on_main(lambda: atomic_write_text(out, board.model_dump_json(indent=2) + "\n"))
     return board, out
 
 
@@ -347,7 +400,9 @@ def _extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
 def _inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:
     from toolpast.vectors import inject_skill_vector
 
-    report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True)
+    # digest_output: the injected model's identity (its leaderboard entries need it) is hashed as it is written,
+    # on its own thread, and recorded beside it, instead of being read back and hashed after the evaluation
+    report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True, digest_output=True)
     return {"surviving_fraction": report.surviving_fraction, "worst_tensor": report.worst_tensor,
             "worst_surviving_fraction": report.worst_surviving_fraction, "lam": lam}
 
@@ -362,6 +417,8 @@ def _orthogonality(base: Path, sft: Path, rl: Path, control_sft: Path, workdir: 
 
 def _evaluate(cfg: RunConfig, model_dir: Path, category: str, book: str, workdir: Path, title: str) -> dict:
     outputs = evaluate(model_dir, category_tasks(cfg, category), book, cfg.eval, cfg.seed, cfg.dtype, workdir, title)
+    if not distributed.is_main():  # the episodes were sharded; main alone probes, and its outputs are the stage's
+        return outputs
     if cfg.eval.knowledge_probes and book == "closed" and cfg.suite == "native":
         from toolpast.knowledge_probe import probe_accuracy
 

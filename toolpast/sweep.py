@@ -8,6 +8,8 @@ each target. The diagnostic ladder comes with every sweep:
   (b) skill at the source: source SFT vs source RL on the source category's own test tasks;
   (c) transfer: PaST vs target SFT per target, and their average (the table itself).
 Outputs: one leaderboard JSON, the HTML page (the table as the paper prints it) and a markdown table.
+With `--shard i/n` the sweep does its share of the (seed, target) pairs (shard.py) and writes its own export;
+`toolpast leaderboard merge` over the shards' exports gives the unsharded sweep's leaderboard.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import json
 import time
 from pathlib import Path
 
+from toolpast import distributed
 from toolpast.artifacts import ArtifactStore
 from toolpast.config import RunConfig
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Entry, Leaderboard, Variant
 from toolpast.pipeline import check_config, check_eval_tasks, check_export, evaluate_target, prepare
 from toolpast.progress import console
+from toolpast.shard import Shard
 
 TASK_SUITE = Path(__file__).resolve().parent.parent / "tasks" / "native.json"
 SWEEP_VARIANTS = ["sft", "past"]  # base, open_book and the extra variants only when asked for (cost per target)
@@ -76,8 +80,10 @@ def _source_ladder(stages, rounds, command: str) -> list[Entry]:
 
 
 def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path, force: set[str] = frozenset(),
-              command: str = "toolpast sweep", store: ArtifactStore | None = None) -> Leaderboard:
-    """Build the table for every (seed, target); the leaderboard and its page are rewritten after each target."""
+              command: str = "toolpast sweep", store: ArtifactStore | None = None,
+              shard: Shard | None = None) -> Leaderboard:
+    """Build the table for every (seed, target) (with a shard: its share of them); the leaderboard and its page
+    are rewritten after each target."""
     from toolpast.refinement import refine
 
     if not seeds:
@@ -86,8 +92,12 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
     # Validate every target before the first stage runs: a typo must not cost the source stages' hour.
     configs = {(seed, target): cfg.model_copy(update={"seed": seed, "target": target})
                for seed in seeds for target in targets}
+    mine = list(configs) if shard is None else shard.take(list(configs))
+    if not mine:
+        raise ValueError(f"--shard {shard}: the sweep has only {len(configs)} (seed, target) pairs, so this shard "
+                         f"gets none; use at most {len(configs)} shards")
     entries: list[Entry] = []
-    total, done, started, on_targets = len(configs), 0, time.time(), 0.0
+    total, done, started, on_targets = len(mine), 0, time.time(), 0.0
     for config in configs.values():
         check_config(config, force)
     for source in cfg.source:  # the source ladder evaluates the sources on their own tasks
@@ -95,17 +105,23 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
     for path in (export, *outputs_of(export)):
         check_export(path)
     for seed in seeds:
+        own = [target for s, target in mine if s == seed]
+        if not own:
+            continue
+        # the source stages and their config are the unsharded sweep's, so every shard has the same keys
         stages = prepare(configs[(seed, targets[0])], force, store)
         rounds = refine(stages)
-        entries += _source_ladder(stages, rounds, command)
-        for target in targets:
+        if (seed, targets[0]) in mine:  # the seed's source ladder: once, by the shard of its first target
+            entries += _source_ladder(stages, rounds, command)
+        for target in own:
             # the ETA extrapolates the targets' own pace (the source stages are not a target's cost)
             eta = f", eta {on_targets / done * (total - done) / 60:.0f} min" if done else ""
-            console.rule(f"seed {seed} target {done + 1}/{total}: {target} "
-                         f"(elapsed {(time.time() - started) / 60:.0f} min{eta})")
+            if distributed.is_main():
+                console.rule(f"seed {seed} target {done + 1}/{total}: {target} "
+                             f"(elapsed {(time.time() - started) / 60:.0f} min{eta})")
             began = time.time()
             entries += evaluate_target(stages.for_target(target), rounds, command)
             on_targets += time.time() - began
             done += 1
-            write_outputs(Leaderboard(entries=entries), export)
+            distributed.on_main(lambda: write_outputs(Leaderboard(entries=entries), export))  # main writes
     return Leaderboard(entries=entries)

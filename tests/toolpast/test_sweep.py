@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +79,70 @@ def test_stabletoolbench_stays_docs_only(capsys):
     assert cfg.sft.data == "docs" and cfg.warmup.enabled and "no training trajectories" in capsys.readouterr().err
     with pytest.raises(ValueError, match="test queries only"):
         check_config(cfg.model_copy(update={"sft": cfg.sft.model_copy(update={"data": "docs+trajectories"})}))
+
+
+def test_shards_are_round_robin_over_seed_target_pairs_and_validated(capsys):
+    from toolpast.cli import build_parser
+    from toolpast.shard import Shard, parse_shard
+
+    units = [(seed, target) for seed in (0, 1) for target in ("a", "b", "c")]
+    shares = [Shard(i, 4).take(units) for i in (1, 2, 3, 4)]
+    assert shares[0] == [(0, "a"), (1, "b")] and shares[3] == [(1, "a")]
+    assert sorted(u for share in shares for u in share) == sorted(units)  # each pair in exactly one shard
+    assert parse_shard(" 2 / 3 ") == Shard(2, 3) and str(Shard(2, 3)) == "2/3"
+    assert Shard(1, 2).export(Path("out/x.json")) == Path("out/x.shard-1-of-2.json")
+    for bad, why in (("0/2", "1 <= i <= n"), ("3/2", "1 <= i <= n"), ("1/0", "1 <= i <= n"), ("junk", "i/n"),
+                     ("1/2/3", "i/n"), ("-1/2", "i/n"), ("", "i/n")):
+        with pytest.raises(ValueError, match=re.escape(why)):
+            parse_shard(bad)
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(["sweep", f"--shard={bad}"])
+        err = capsys.readouterr().err
+        assert "argument --shard: --shard" in err and why in err, err
+    assert build_parser().parse_args(["sweep", "--shard", "2/2"]).shard == Shard(2, 2)
+
+
+def test_a_shard_with_no_pairs_is_refused_before_any_stage_runs(tmp_path):
+    from toolpast.presets import get_preset
+    from toolpast.shard import Shard
+    from toolpast.sweep import run_sweep
+
+    with pytest.raises(ValueError, match="only 2 .seed, target. pairs, so this shard gets none"):
+        run_sweep(get_preset("smoke"), ["finance", "weather"], [0], tmp_path / "x.json", shard=Shard(3, 3))
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.slow  # two real sweeps side by side, then the unsharded one: ~35 s on 2 busy cores
+def test_two_concurrent_shards_in_one_home_build_each_stage_once_and_merge_to_the_unsharded_sweep(tmp_path,
+                                                                                                 monkeypatch):
+    from toolpast.cli import main
+
+    home, out = tmp_path / "home", tmp_path / "out"
+    env = {**os.environ, "TOOLPAST_HOME": str(home), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    args = ["sweep", "--preset", "smoke", "--targets", "finance,weather"]
+    shards = [subprocess.Popen([sys.executable, "-m", "toolpast", *args, "--export", str(out / "s.json"), "--shard",
+                                f"{i}/2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+              for i in (1, 2)]
+    logs = [shard.communicate(timeout=600) for shard in shards]
+    assert [shard.returncode for shard in shards] == [0, 0], logs
+    built = [line.split()[-1] for _, err in logs for line in err.splitlines() if re.match(r"stage \S+ +built ", line)]
+    artifacts = [str(p.parent) for p in (home / "artifacts").glob("*/*/manifest.json")]
+    assert sorted(built) == sorted(artifacts) and len(set(built)) == len(built)  # every stage built exactly once
+    assert not list((home / "artifacts").glob("*/*.lock")) and not list((home / "artifacts").glob("*/*.partial"))
+
+    monkeypatch.setenv("TOOLPAST_HOME", str(home))
+    assert main([*args, "--export", str(out / "u.json")]) == 0  # the unsharded sweep, here: same keys, all reused
+    assert sorted(str(p.parent) for p in (home / "artifacts").glob("*/*/manifest.json")) == sorted(artifacts)
+    parts = [str(out / f"s.shard-{i}-of-2.json") for i in (1, 2)]
+    assert main(["leaderboard", "merge", *parts, "--out", str(out / "m.json")]) == 0
+    assert main(["leaderboard", "table", str(out / "m.json"), "--out", str(out / "m.md")]) == 0
+    assert main(["leaderboard", "html", str(out / "m.json"), "--out", str(out / "m.html")]) == 0
+
+    def entries(path):  # the shards' command lines differ (--shard); everything else must not
+        board = Leaderboard.model_validate_json(path.read_text())
+        return sorted(e.model_copy(update={"provenance": e.provenance.model_copy(update={"command": ""})})
+                      .model_dump_json() for e in board.entries)
+
+    assert entries(out / "m.json") == entries(out / "u.json") and len(entries(out / "u.json")) == 6
+    assert (out / "m.md").read_text() == (out / "u.md").read_text()
+    assert 'data-category="weather"' in (out / "m.html").read_text()

@@ -15,7 +15,7 @@ class OpStats(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    op: str  # extract | inject | ours (extract + inject) | fused (inject --rl --sft) | floor* | mergekit
+    op: str  # extract | inject | ours (extract + inject) | fused (inject --rl --sft) | *_cold | floor* | mergekit
     wall_s: float  # whole subprocess, interpreter start-up included
     cpu_s: float | None = None  # user + system time of the subprocess (all its threads)
     op_s: float | None  # the operation alone, as timed inside the process (None for mergekit)
@@ -38,8 +38,15 @@ class SizeResult(BaseModel):
     baseline_rss_bytes: int  # median import-only peak of the toolpast worker
     extract: OpStats
     inject: OpStats
+    # extract, inject, ours and fused run on inputs whose weights digests are recorded beside them (the pipeline's
+    # case: each stage records its model's digest when it writes it); the *_cold ones on the same inputs with
+    # no recorded digest, so each input is hashed as it is read (a model the pipeline did not write)
     ours: OpStats  # wall = extract + inject, peak = the larger of the two, per repeat
     fused: OpStats | None = None  # inject --rl --sft: the same weights without writing the vector
+    extract_cold: OpStats | None = None
+    inject_cold: OpStats | None = None
+    ours_cold: OpStats | None = None
+    fused_cold: OpStats | None = None
     # the floor: a plain copy that reads each input once and writes (and fsyncs) an output of the same size,
     # measured the same way; floor = extract's + inject's, floor_fused = the fused path's
     floor: OpStats | None = None
@@ -56,6 +63,9 @@ class SizeResult(BaseModel):
     fused_over_mergekit_wall: float | None = None
     fused_over_mergekit_peak_rss: float | None = None
     ours_over_mergekit_cpu: float | None = None
+    ours_cold_over_floor_wall: float | None = None
+    ours_cold_over_mergekit_wall: float | None = None
+    fused_cold_over_mergekit_wall: float | None = None
     fused_over_mergekit_cpu: float | None = None
     load_average: list[float] = Field(default_factory=list)  # 1/5/15-min load when this size finished
 
@@ -64,7 +74,7 @@ class VectorBenchReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["toolpast.bench.vectors"] = "toolpast.bench.vectors"
-    format_version: int = 2
+    format_version: int = 3  # 3: cold-input rows beside the recorded-digest ones
     repeats: int
     cpus: int
     memory_bytes: int | None

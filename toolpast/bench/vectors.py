@@ -11,6 +11,14 @@ same weights (see `toolpast.bench.mergekit`) and is measured the same way, in th
 compare like with like on this machine. The same weights come out three ways: extract then inject (the
 vector is written, and reused for every target), the fused `inject --rl --sft` (one pass, like mergekit's
 merge), and mergekit; the fused result must equal the two-step's bit for bit.
+
+Our operations are measured twice over the same inputs. "Recorded": every input model has its weights digest
+recorded beside it (`toolpast.models.identity`), as in the pipeline, where each stage records its model's digest
+when it writes it, so provenance costs no hashing of the inputs; this is the headline. "Cold": the records are
+deleted first, so every input is hashed as it is read (a model that came from elsewhere; the operation then
+records it, which is why each cold run deletes them again). The vector's own digest is hashed as extraction
+writes it in both cases. The worker reports which inputs had a record when it started, and a run that did not
+measure the case it was meant to is an error.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from toolpast.bench.procs import ProcRun, measure, median
 from toolpast.bench.records import OpStats, SizeResult, VectorBenchReport
 from toolpast.bench.table import bench_table, final_lines
 from toolpast.io import atomic_write_text
+from toolpast.models.identity import forget_weights_sha256, weights_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 log = Console(stderr=True)
@@ -51,6 +60,27 @@ def _worker(op: str, *args: Path | str) -> list[str]:
 
 def _op_s(run: ProcRun) -> float:
     return float(json.loads(run.output.strip().splitlines()[-1])["op_s"])
+
+
+def _cold(*dirs: Path) -> None:
+    """Delete the inputs' recorded digests: the next operation hashes them (and records them again)."""
+    for d in dirs:
+        forget_weights_sha256(d)
+
+
+def _recorded(*dirs: Path) -> None:
+    """Make sure the inputs' digests are recorded (hashing, unmeasured, only what a cold run did not record)."""
+    for d in dirs:
+        weights_sha256(d)
+
+
+def _expect(run: ProcRun, recorded: bool) -> ProcRun:
+    """`run` (already checked) saw every model input recorded (`recorded`) or none: else the bench is wrong."""
+    seen = json.loads(run.output.strip().splitlines()[-1])["recorded"]
+    if any(v != recorded for v in seen.values()):
+        raise RuntimeError(f"{run.command[3]} was to run with {'recorded' if recorded else 'cold'} inputs, "
+                           f"but its inputs' recorded digests were {seen}")  # fmt: skip
+    return run
 
 
 def _stats(op: str, runs: list[ProcRun] | list[tuple[ProcRun, ...]], baseline: int, shard: int,
@@ -127,16 +157,31 @@ def bench_size(
         runs["baseline"].append(_run("baseline", _worker("baseline")).check("import-only baseline"))
         for path in (vector, injected, fused, floor_out):
             remove(path)
-        runs["extract"].append(_run("extract", _worker("extract", inputs.rl, inputs.sft, vector)).check("extract"))
+        models = (inputs.rl, inputs.sft, inputs.target)
+        _cold(*models)
+        extract = _worker("extract", inputs.rl, inputs.sft, vector)
+        runs["extract_cold"].append(_expect(_run("extract (cold)", extract).check("extract"), False))
+        remove(vector)
+        _recorded(*models)
+        runs["extract"].append(_expect(_run("extract", extract).check("extract"), True))
         floor_inject = _worker("copy", floor_out, inputs.target, "--direct", vector)  # read as inject reads it
         runs["floor_inject"].append(_run("floor (inject)", floor_inject))
         remove(floor_out)
-        runs["inject"].append(_run("inject", _worker("inject", inputs.target, vector, injected)).check("inject"))
+        inject = _worker("inject", inputs.target, vector, injected)
+        _cold(inputs.target)
+        runs["inject_cold"].append(_expect(_run("inject (cold)", inject).check("inject"), False))
+        remove(injected)
+        _recorded(inputs.target)
+        runs["inject"].append(_expect(_run("inject", inject).check("inject"), True))
         remove(vector)
         runs["floor_extract"].append(_run("floor (extract)", _worker("copy", floor_out, inputs.rl, inputs.sft)))
         remove(floor_out)
-        runs["fused"].append(_run("fused", _worker("fused", inputs.target, inputs.rl, inputs.sft, fused))
-                             .check("fused inject"))  # fmt: skip
+        fused_cmd = _worker("fused", inputs.target, inputs.rl, inputs.sft, fused)
+        _cold(*models)
+        runs["fused_cold"].append(_expect(_run("fused (cold)", fused_cmd).check("fused inject"), False))
+        remove(fused)
+        _recorded(*models)
+        runs["fused"].append(_expect(_run("fused", fused_cmd).check("fused inject"), True))
         if last:
             fused_diff = max_abs_diff(fused, injected)
         remove(fused)
@@ -159,6 +204,10 @@ def bench_size(
     inject = _stats("inject", runs["inject"], base, shard)
     ours = _stats("ours", list(zip(runs["extract"], runs["inject"])), base, shard)
     fused_stats = _stats("fused", runs["fused"], base, shard)
+    extract_cold = _stats("extract_cold", runs["extract_cold"], base, shard)
+    inject_cold = _stats("inject_cold", runs["inject_cold"], base, shard)
+    ours_cold = _stats("ours_cold", list(zip(runs["extract_cold"], runs["inject_cold"])), base, shard)
+    fused_cold = _stats("fused_cold", runs["fused_cold"], base, shard)
     # the floor imports nothing: its RSS is measured from zero, not from the toolpast baseline
     floor = _stats("floor", list(zip(runs["floor_extract"], runs["floor_inject"])), 0, shard)
     floor_fused = _stats("floor_fused", runs["floor_fused"], 0, shard)
@@ -183,6 +232,10 @@ def bench_size(
         inject=inject,
         ours=ours,
         fused=fused_stats,
+        extract_cold=extract_cold,
+        inject_cold=inject_cold,
+        ours_cold=ours_cold,
+        fused_cold=fused_cold,
         floor=floor,
         floor_fused=floor_fused,
         ours_over_floor_wall=_ratio(ours.wall_s, floor.wall_s),
@@ -197,6 +250,9 @@ def bench_size(
         fused_over_mergekit_wall=_ratio(fused_stats.wall_s, merge.wall_s if merge else None),
         fused_over_mergekit_peak_rss=over_mergekit_rss(fused_stats),
         ours_over_mergekit_cpu=_ratio(ours.cpu_s, merge.cpu_s if merge else None),
+        ours_cold_over_floor_wall=_ratio(ours_cold.wall_s, floor.wall_s),
+        ours_cold_over_mergekit_wall=_ratio(ours_cold.wall_s, merge.wall_s if merge else None),
+        fused_cold_over_mergekit_wall=_ratio(fused_cold.wall_s, merge.wall_s if merge else None),
         fused_over_mergekit_cpu=_ratio(fused_stats.cpu_s, merge.cpu_s if merge else None),
         load_average=list(os.getloadavg()) if hasattr(os, "getloadavg") else [],
     )

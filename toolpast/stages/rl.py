@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import toolenv
+from toolpast import distributed
 from toolpast.batching import split_step
 from toolpast.config import RLConfig
 from toolpast.models import load_model, load_tokenizer
@@ -93,14 +94,19 @@ class EpisodeRollout:
         else:
             rewards = [g.reward(self.weights) for g in grades]
         if self.log_path is not None:  # every rollout, for reading what the policy actually does
-            with open(self.log_path, "a", encoding="utf-8") as handle:
-                for i, (record, grade) in enumerate(zip(records, grades)):
-                    row = {"step": trainer.state.global_step, "task_id": record.episode.task.id,
-                           "reward": rewards[i], "success": grade.success,
-                           "turns": [s.action for s in trajectories[i].steps]}
-                    if turn_rewards is not None:
-                        row["turn_rewards"] = turn_rewards[i]
-                    handle.write(json.dumps(row) + "\n")
+            rows = []
+            for i, (record, grade) in enumerate(zip(records, grades)):
+                row = {"step": trainer.state.global_step, "task_id": record.episode.task.id,
+                       "reward": rewards[i], "success": grade.success,
+                       "turns": [s.action for s in trajectories[i].steps]}
+                if turn_rewards is not None:
+                    row["turn_rewards"] = turn_rewards[i]
+                rows.append(row)
+            # every rank rolls out its share of the prompts; main writes them all, in rank order
+            gathered = distributed.gather(rows)
+            if distributed.is_main():
+                with open(self.log_path, "a", encoding="utf-8") as handle:
+                    handle.writelines(json.dumps(row) + "\n" for part in gathered for row in part)
         return {
             "prompt_ids": [r.prompt_ids for r in records],
             "completion_ids": [r.completion_ids for r in records],
@@ -162,20 +168,28 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
         vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode,
     )
     log_path = workdir / "train_log.jsonl"
+    # Several processes (toolpast.distributed): every rank trains and rolls out its share of each step's prompts
+    # (TRL gathers the rewards for the group advantages); main alone shows progress and writes the logs, the
+    # model and the cleanup (the rollout rows reach it through EpisodeRollout).
+    main = distributed.is_main()
+    progress = [LiveTrainingCallback(title, log_path, keys=LOGGED)] if main else []
     trainer = _grpo_trainer_class()(model=model, reward_funcs=[env_reward, env_success], args=args,
                                     train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
                                     peft_config=lora_config(cfg), rollout_func=rollout,
-                                    callbacks=[LiveTrainingCallback(title, log_path, keys=LOGGED), *callbacks])
+                                    callbacks=[*progress, *callbacks])
     trainer.remove_callback(PrinterCallback)
     resume = latest_checkpoint(checkpoints)
     resumed_from = checkpoint_step(resume)
-    # The steps after the checkpoint are replayed: drop what a killed run logged of them. A rollout row carries
-    # the step it was drawn at (before that step's update), a train-log row the step after its update.
-    truncate_log(rollout.log_path, below=resumed_from)
-    truncate_log(log_path, below=resumed_from + 1)
+    if main:
+        # The steps after the checkpoint are replayed: drop what a killed run logged of them. A rollout row
+        # carries the step it was drawn at (before that step's update), a train-log row the step after its update.
+        truncate_log(rollout.log_path, below=resumed_from)
+        truncate_log(log_path, below=resumed_from + 1)
     trainer.train(resume_from_checkpoint=resume)
     shutdown_trainer_engine(trainer)  # K refinement rounds must not stack K colocated vLLM engines
-    save_full_model(trainer.model, tokenizer, workdir / "model")
+    save_full_model(trainer.model, tokenizer, workdir / "model", trainer)
+    if not main:
+        return {}  # the stage's outputs are main's
     drop_checkpoints(checkpoints)
     rows = [json.loads(line) for line in log_path.read_text().splitlines()]
     curve = [row for row in rows if "reward" in row]

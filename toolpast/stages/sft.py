@@ -3,7 +3,8 @@
 Rows are either `{"text": ...}` (language modelling over API docs) or `{"messages": [...]}` (chats, with the
 loss on assistant turns only). The stage writes `model/` (full safetensors model) and `train_log.jsonl`; a rerun
 resumes from the newest checkpoint, and its log and returned totals (`train_loss`, `num_tokens`) cover the whole
-run, not only the steps after the resume (see `resume.py`).
+run, not only the steps after the resume (see `resume.py`). Under several processes every rank trains on its
+share of each step's batch (toolpast.batching) and main alone writes those files.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from toolpast import distributed
 from toolpast.batching import split_step
 from toolpast.config import TrainConfig
 from toolpast.models import load_model, load_tokenizer
@@ -48,16 +50,22 @@ def run_sft(start_model: Path, rows: list[dict], cfg: TrainConfig, workdir: Path
     from transformers import PrinterCallback
 
     log_path = workdir / "train_log.jsonl"
+    # Several processes (toolpast.distributed): every rank trains (the Trainer takes the process group from
+    # accelerate, and the logged metrics are already reduced over the ranks); only main shows progress and
+    # writes the log, the model and the cleanup.
+    main = distributed.is_main()
+    progress = [RichProgressCallback(title, log_path, keys={"loss": "loss"})] if main else []
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
-                         peft_config=lora_config(cfg),
-                         callbacks=[RichProgressCallback(title, log_path, keys={"loss": "loss"}), *callbacks])
+                         peft_config=lora_config(cfg), callbacks=[*progress, *callbacks])
     trainer.remove_callback(PrinterCallback)
     resume = latest_checkpoint(checkpoints)
-    truncate_log(log_path, below=checkpoint_step(resume) + 1)  # the steps after the checkpoint are replayed
+    if main:
+        truncate_log(log_path, below=checkpoint_step(resume) + 1)  # the steps after the checkpoint are replayed
     carry_token_count(trainer, resume)
     trainer.train(resume_from_checkpoint=resume)
     history = trainer.state.log_history  # restored from the checkpoint: the steps before the resume too
     totals = {"train_loss": round(whole_run_loss(history), 4), "num_tokens": logged_tokens(history)}
-    save_full_model(trainer.model, trainer.processing_class, workdir / "model")
-    drop_checkpoints(checkpoints)
+    save_full_model(trainer.model, trainer.processing_class, workdir / "model", trainer)
+    if main:
+        drop_checkpoints(checkpoints)
     return {**totals, "rows": len(rows), "steps": cfg.steps}

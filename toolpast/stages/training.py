@@ -59,12 +59,158 @@ def lora_config(cfg: TrainConfig):
                       target_modules="all-linear")
 
 
-def save_full_model(model, tokenizer, out_dir: Path) -> None:
-    """Save safetensors weights of a full model (LoRA adapters merged in) and its tokenizer."""
-    if hasattr(model, "merge_and_unload"):
-        model = model.merge_and_unload()
-    model.save_pretrained(out_dir, safe_serialization=True)
-    tokenizer.save_pretrained(out_dir)
+def save_full_model(model, tokenizer, out_dir: Path, trainer=None) -> None:
+    """Save safetensors weights of a full model (LoRA adapters merged in) and its tokenizer.
+
+    With several processes (`trainer` given), every rank must call this: the weights are collected through
+    accelerate (`get_state_dict`: under FSDP with FULL_STATE_DICT it gathers the fp32 shards; under DDP every
+    rank already holds them), main alone writes, and the ranks leave together. A LoRA model is merged on main
+    from its own full copy (DDP), which a sharded LoRA run would not have: that combination is untested.
+    Under DeepSpeed (one process or several) the model holds only 16-bit weights: see `save_zero_fp32`."""
+    from toolpast import distributed
+
+    engine = deepspeed_engine(trainer)
+    if engine is not None:
+        save_zero_fp32(engine, trainer.accelerator, model, tokenizer, out_dir)
+        return
+    if trainer is None or not distributed.active():
+        if hasattr(model, "merge_and_unload"):
+            model = model.merge_and_unload()
+        model.save_pretrained(out_dir, safe_serialization=True)
+        tokenizer.save_pretrained(out_dir)
+        _record_digest(out_dir)
+        return
+    accelerator = trainer.accelerator
+    lora = hasattr(model, "merge_and_unload")
+    state = None if lora else accelerator.get_state_dict(trainer.model_wrapped)  # a collective when sharded
+    if accelerator.is_main_process:
+        model = accelerator.unwrap_model(model)
+        if lora:
+            model = model.merge_and_unload()
+        model.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
+        tokenizer.save_pretrained(out_dir)
+        _record_digest(out_dir)
+    accelerator.wait_for_everyone()
+
+
+ZERO_CHECKPOINT_DIR = "zero-fp32.tmp"  # beside the stage's `model`, removed once the model is written
+ZERO_CHECKPOINT_TAG = "final"
+
+
+def deepspeed_engine(trainer):
+    """The DeepSpeed engine a trainer runs under, or None. transformers' Trainer sets `is_deepspeed_enabled` from
+    accelerate's DeepSpeed plugin (`accelerate launch` with a DeepSpeed config, even with one process, as
+    accelerate/zero3_offload_1gpu.yaml) and keeps the engine as `model_wrapped`."""
+    if trainer is None or not getattr(trainer, "is_deepspeed_enabled", False):
+        return None
+    engine = trainer.model_wrapped
+    if not hasattr(engine, "save_checkpoint") or not hasattr(engine, "zero_optimization_stage"):
+        raise ValueError(f"DeepSpeed is enabled but the trainer's model is a {type(engine).__name__}, not a "
+                         "DeepSpeed engine: cannot save its fp32 weights")
+    return engine
+
+
+def save_zero_fp32(engine, accelerator, model, tokenizer, out_dir: Path) -> None:
+    """Save the fp32 master weights of a DeepSpeed ZeRO stage 1-3 run, the way DeepSpeed documents their recovery.
+
+    Why: DeepSpeed's bf16 mode keeps the fp32 master weights only in the optimizer; the module (what
+    `save_pretrained` or accelerate's `get_state_dict` would save) holds bf16, which rounds most 1e-6 RL updates
+    and so the skill vector away, and under ZeRO-3 it holds only this rank's partition. So every rank writes its
+    partition with the engine's `save_checkpoint` (a collective) into a temporary directory beside `out_dir`,
+    main rebuilds the whole fp32 state dict with `deepspeed.utils.zero_to_fp32.
+    get_fp32_state_dict_from_zero_checkpoint` (it reads only the files, so optimizer offload to CPU changes
+    nothing), writes it with `save_pretrained(state_dict=...)` as safetensors, removes the temporary checkpoint,
+    and the ranks leave together. Cost at 7B: the temporary checkpoint holds the fp32 master weights and Adam's m
+    and v (12 bytes/parameter, ~85 GiB of disk, as each trainer checkpoint does), and main's host memory holds the
+    whole fp32 state dict (4 bytes/parameter: 28.4 GiB) while it is written. One machine, or a workdir every
+    node sees: main reads the other ranks' files. LoRA is refused (the checkpoint holds the adapters of a model
+    whose base weights main does not have whole)."""
+    stage = engine.zero_optimization_stage()
+    if stage not in (1, 2, 3):
+        raise ValueError(f"DeepSpeed ZeRO stage {stage}: only stages 1-3 can give back fp32 master weights "
+                         "(deepspeed zero_to_fp32); set zero_stage 3 (accelerate/zero3_8gpu.yaml)")
+    if hasattr(model, "merge_and_unload") or hasattr(accelerator.unwrap_model(model), "peft_config"):
+        raise ValueError("LoRA under DeepSpeed is not supported (its fp32 save cannot merge the adapters): set "
+                         "lora_rank=0 or launch without DeepSpeed")
+    tmp = Path(out_dir).parent / ZERO_CHECKPOINT_DIR
+    if accelerator.is_main_process:
+        shutil.rmtree(tmp, ignore_errors=True)  # a killed earlier save (maybe another world size) left it
+    accelerator.wait_for_everyone()
+    engine.save_checkpoint(str(tmp), tag=ZERO_CHECKPOINT_TAG)  # every rank writes its own partition
+    accelerator.wait_for_everyone()
+    if accelerator.is_main_process:
+        try:
+            state = zero_checkpoint_fp32(tmp, ZERO_CHECKPOINT_TAG)
+            module = accelerator.unwrap_model(model)
+            module.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
+            module.config.dtype = "float32"  # save_pretrained wrote the module's bf16; the weights are fp32
+            module.config.save_pretrained(out_dir)
+            del state
+            tokenizer.save_pretrained(out_dir)
+            _record_digest(out_dir)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    accelerator.wait_for_everyone()
+
+
+def _zero_to_fp32():
+    """DeepSpeed's documented fp32 recovery from a ZeRO checkpoint (the tests fake it here: no DeepSpeed on CPU)."""
+    try:
+        from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
+    except ImportError as error:
+        raise ValueError("saving a DeepSpeed run's fp32 weights needs deepspeed: pip install deepspeed") from error
+    return get_fp32_state_dict_from_zero_checkpoint
+
+
+def zero_checkpoint_fp32(checkpoint_dir: Path, tag: str) -> dict[str, torch.Tensor]:
+    """The fp32 state dict DeepSpeed rebuilds from a ZeRO checkpoint, refused if any weight is not fp32."""
+    state = _zero_to_fp32()(str(checkpoint_dir), tag=tag)
+    wrong = sorted({str(t.dtype) for t in state.values() if t.is_floating_point() and t.dtype != torch.float32})
+    if wrong:
+        raise ValueError(f"the ZeRO checkpoint in {checkpoint_dir} gave {', '.join(wrong)} weights, not fp32: the "
+                         "stage model would round the skill vector away")
+    return state
+
+
+def _record_digest(out_dir: Path) -> None:
+    """Record the saved weights' digest beside them (`toolpast.models.identity`) while the files are still in the
+    page cache: every later extract, inject and leaderboard entry of this model then reuses it, unhashed."""
+    from toolpast.models.identity import weights_sha256
+
+    weights_sha256(out_dir, reuse=False)
+
+
+def check_launch(cfg=None) -> None:
+    """Refuse, before any training, a launch whose stage outputs would be wrong. Under DeepSpeed the saved models
+    come from the fp32 master weights of a ZeRO checkpoint (`save_zero_fp32`): ZeRO stages 1-3 only, and not
+    LoRA. accelerate launch tells the stage through ACCELERATE_DEEPSPEED_ZERO_STAGE (absent with a DeepSpeed json
+    file: the engine's stage is then checked when the first model is saved). `cfg`: the run's RunConfig."""
+    import os
+
+    if os.environ.get("ACCELERATE_USE_DEEPSPEED", "").lower() != "true":
+        return
+    stage = os.environ.get("ACCELERATE_DEEPSPEED_ZERO_STAGE")
+    if stage is not None and stage not in ("1", "2", "3"):
+        raise ValueError(f"DeepSpeed ZeRO stage {stage}: only stages 1-3 can give back the fp32 master weights the "
+                         "stage models are saved from; use accelerate/zero3_8gpu.yaml")
+    lora = [name for name, train in _train_configs(cfg) if train.lora_rank > 0]
+    if lora:
+        raise ValueError(f"LoRA under DeepSpeed is not supported ({', '.join(lora)}.lora_rank > 0): its fp32 save "
+                         "cannot merge the adapters; set lora_rank=0 or launch without DeepSpeed")
+
+
+def _train_configs(cfg, prefix: str = "") -> list[tuple[str, TrainConfig]]:
+    """Every training stage's settings in a run config (warmup, sft, sft.trajectories, rl), by dotted name."""
+    if cfg is None:
+        return []
+    found = []
+    for name in type(cfg).model_fields:
+        value = getattr(cfg, name)
+        if isinstance(value, TrainConfig):
+            found.append((prefix + name, value))
+        if hasattr(type(value), "model_fields"):
+            found += _train_configs(value, f"{prefix}{name}.")
+    return found
 
 
 def drop_checkpoints(output_dir: Path) -> None:

@@ -5,7 +5,8 @@ The digest (see `toolpast.vectors.checkpoint.weights_sha256`) hashes the tensors
 the hash is fed chunk by chunk from the buffers they read: provenance costs hashing, not a second read of the
 model. A tensor the operation does not read, or reads out of that order (a tied alias), is hashed by a
 catch-up read of just that tensor. A digest already recorded beside the weights (`.weights_sha256.json`,
-valid while the files keep their sizes and mtimes) is reused and nothing is hashed.
+valid while every weight file is the one it was taken from: see `toolpast.models.identity`) is reused and
+nothing is hashed; one computed here is recorded there by the caller (`stream.Source`).
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class _Difference:
         if sq is None:
             raise NonFiniteWeights(job.name, "rl - sft is not finite (the rl or sft weights hold inf or nan)")
         self._sq += sq
-        self._zeros += n - int(np.count_nonzero(stored))
+        self._zeros += int(np.count_nonzero(np.equal(stored, 0, out=scratch.mask()[:n])))  # 4x float count_nonzero
         return data
 
     def finish(self, job: Job) -> None:

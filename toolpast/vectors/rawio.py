@@ -8,8 +8,9 @@ position.
 
 `direct=True` reads with O_DIRECT, from the disk into an aligned staging buffer, bypassing the page cache: for
 files that are not in it anyway (a vector written with O_DIRECT, see `direct.py`), this skips allocating and
-filling page-cache pages that nobody will read again. Offsets and lengths are widened to whole blocks and the
-wanted bytes copied out; a filesystem that refuses O_DIRECT gets ordinary reads.
+filling page-cache pages that nobody will read again. A block-aligned range into a block-aligned buffer is
+read straight into it; otherwise the range is widened to whole blocks in a staging buffer and the wanted bytes
+copied out. A filesystem that refuses O_DIRECT gets ordinary reads.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class RawReader:
         self.direct = direct and bool(getattr(os, "O_DIRECT", 0))
         self._fds: dict[Path, tuple[int, bool]] = {}  # path -> (fd, opened with O_DIRECT)
         self._staging: mmap.mmap | None = None
+        self.staged_bytes = 0  # O_DIRECT bytes that had to be copied out of the staging buffer
 
     def _fd(self, path: Path) -> tuple[int, bool]:
         entry = self._fds.get(path)
@@ -78,6 +80,9 @@ class RawReader:
     def _read_direct(self, fd: int, info: TensorInfo, offset: int, out: np.ndarray) -> np.ndarray:
         start = info.begin + offset
         lead = start % BLOCK
+        if lead == 0 and out.nbytes % BLOCK == 0 and out.ctypes.data % BLOCK == 0:
+            self._pread(fd, memoryview(out).cast("B"), start, info)  # aligned on both sides: straight into `out`
+            return out
         span = -(-(lead + out.nbytes) // BLOCK) * BLOCK
         if self._staging is None or len(self._staging) < span:
             if self._staging is not None:
@@ -92,6 +97,7 @@ class RawReader:
                     raise CheckpointFormatError(f"{info.file} is truncated inside tensor {info.name!r}")
                 done += got
             memoryview(out).cast("B")[:] = view[lead : lead + out.nbytes]
+            self.staged_bytes += out.nbytes
         finally:
             view.release()
         return out

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from toolpast.vectors.atomic import AtomicFile, atomic_write_text
 from toolpast.vectors.checkpoint import ITEMSIZE, st_code_of
 from toolpast.vectors.digest import PREFIX, tensor_line
-from toolpast.vectors.direct import DirectSink, open_direct
+from toolpast.vectors.direct import BLOCK, DirectSink, open_direct
 from toolpast.vectors.meter import ResidencyMeter
 from toolpast.vectors.writeback import Writeback
 
@@ -116,7 +116,10 @@ def _header_bytes(shard: list[PlannedTensor], metadata: dict[str, str]) -> bytes
         }
         offset += t.nbytes
     raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)  # data section 8-byte aligned, as the reference writer does
+    # the data section starts on a disk block (the format allows a header padded with spaces; the reference
+    # writer pads to 8 bytes): block-sized tensors then sit on block boundaries, so O_DIRECT writes and reads
+    # of them go straight between our buffers and the disk, with no copy through a staging buffer (direct.py)
+    raw += b" " * (-(8 + len(raw)) % BLOCK)
     return len(raw).to_bytes(8, "little") + raw
 
 
@@ -154,6 +157,8 @@ class ShardedSafetensorsWriter:
         if digest and names != sorted(names):
             raise ValueError("digest=True needs the plan in sorted-name order (the order weights_sha256 hashes)")
         self._hash = hashlib.sha256(PREFIX) if digest else None
+        self._hash_pos = 0  # the digest's own place in the plan: `hash_raw` may run on another thread
+        self._hash_done = 0
         self._pos = 0
         self._done = 0  # bytes of the current tensor written so far
         self._shard: AtomicFile | None = None  # the shard file being written
@@ -169,7 +174,7 @@ class ShardedSafetensorsWriter:
     @property
     def sha256(self) -> str | None:
         """`weights_sha256` of everything written (with `digest=True`, once every planned tensor is written)."""
-        if self._hash is None or self._pos != len(self._order):
+        if self._hash is None or self._pos != len(self._order) or self._hash_pos != len(self._order):
             return None
         return "sha256:" + self._hash.hexdigest()
 
@@ -203,11 +208,34 @@ class ShardedSafetensorsWriter:
         del t
         self.write_raw(name, data)
 
-    def write_raw(self, name: str, data) -> None:
+    @property
+    def hashing(self) -> bool:
+        return self._hash is not None
+
+    def hash_raw(self, name: str, data) -> None:
+        """Feed `data` of tensor `name` to the output's digest, in plan order (its own, so that a caller can
+        hash on one thread while `write_raw(..., hash=False)` writes the same bytes on another)."""
+        if self._hash is None:
+            return
+        if self._hash_pos >= len(self._order) or self._order[self._hash_pos][1].name != name:
+            raise ValueError(f"tensor {name!r} hashed out of plan order")
+        planned = self._order[self._hash_pos][1]
+        view = memoryview(data).cast("B")
+        if self._hash_done + view.nbytes > planned.nbytes:
+            raise ValueError(f"tensor {name!r}: more than its planned {planned.nbytes} bytes")
+        if self._hash_done == 0:
+            self._hash.update(tensor_line(planned.name, planned.dtype, planned.shape))
+        self._hash.update(view)
+        self._hash_done += view.nbytes
+        if self._hash_done == planned.nbytes:
+            self._hash_pos += 1
+            self._hash_done = 0
+
+    def write_raw(self, name: str, data, *, hash: bool = True) -> None:
         """Append `data` (a bytes-like object) to tensor `name`: the next in the plan, or the one in progress.
 
         The tensor is complete once it has its planned number of bytes; an empty tensor is complete on its
-        first (empty) call.
+        first (empty) call. `hash=False` leaves the digest to the caller's own `hash_raw` calls.
         """
         shard_idx, planned = self._planned(name)
         view = memoryview(data).cast("B")
@@ -216,10 +244,8 @@ class ShardedSafetensorsWriter:
         if self._shard is None:
             self._start_shard(shard_idx)
         assert self._shard is not None
-        if self._hash is not None:
-            if self._done == 0:
-                self._hash.update(tensor_line(planned.name, planned.dtype, planned.shape))
-            self._hash.update(view)
+        if hash:
+            self.hash_raw(name, view)
         if view.nbytes:
             self._emit(view)
         self._done += view.nbytes

@@ -4,7 +4,8 @@ inputs, with the reads, the arithmetic and the writes overlapped.
 An elementwise operation over checkpoints is bounded below by reading each input once and writing the output
 once. This engine does only that: each input is read once (its digest hashed from the same bytes, see
 `digest.py`), each output byte is written once (and hashed, with `digest=True` on the writer). Every input
-checkpoint has a reader thread, the output a writer thread, and the arithmetic runs in the calling thread on
+checkpoint has a reader thread, the output a writer thread (and a hashing thread when its digest is wanted:
+the writer blocks on the disk, the hash need not wait for it), and the arithmetic runs in the calling thread on
 float32 views (numpy, which releases the GIL), so on a multi-core machine reading, hashing, computing and
 writing proceed at once. All buffers come from a fixed ring (`depth_read + depth_write + 1` slots of
 `chunk_elems` values per input and output), allocated once and reused: memory is a few chunks whatever the
@@ -22,9 +23,11 @@ from typing import Protocol
 
 import numpy as np
 
+from toolpast.models.identity import record_weights_sha256, weights_stamp
 from toolpast.vectors.checkpoint import ITEMSIZE, Checkpoint, TensorInfo
 from toolpast.vectors.codec import decode
 from toolpast.vectors.digest import SourceDigest
+from toolpast.vectors.direct import aligned_empty
 from toolpast.vectors.meter import ResidencyMeter, tracked
 from toolpast.vectors.rawio import RawReader
 from toolpast.vectors.shards import ShardedSafetensorsWriter
@@ -38,7 +41,9 @@ class Source:
     """One input checkpoint: raw reads on its own thread (so they stay in order for its digest) and its digest.
 
     `hash=False` skips the digest (`finish` then returns None); `known` is a digest already recorded, so
-    nothing is hashed and `finish` returns it. `direct` reads around the page cache (see `rawio.py`).
+    nothing is hashed and `finish` returns it. A digest computed here is recorded beside the weights
+    (`toolpast.models.identity`), stamped as the files were before the first read, so the next operation on
+    this model reuses it instead of hashing it again. `direct` reads around the page cache (see `rawio.py`).
     """
 
     def __init__(
@@ -47,6 +52,7 @@ class Source:
         self.label, self.ckpt = label, ckpt
         self.reader = RawReader(ckpt, direct=direct)
         self.digest = SourceDigest(ckpt, self.reader, known, enabled=hash)
+        self._stamp = weights_stamp(ckpt.path) if hash and known is None else None
         self._pool: ThreadPoolExecutor | None = None
 
     @property
@@ -61,7 +67,10 @@ class Source:
         return data
 
     def finish(self) -> str | None:
-        return self.digest.finish()
+        value = self.digest.finish()
+        if value is not None and self._stamp is not None:
+            record_weights_sha256(self.ckpt.path, value, self._stamp)
+        return value
 
     def close(self) -> None:
         if self._pool is not None:
@@ -114,7 +123,7 @@ class Job:
 
 @dataclass
 class Scratch:
-    """Float32/uint32 work arrays of `chunk_elems` values for the kernels, allocated on first use, then reused."""
+    """Float32, uint32 and bool work arrays of `chunk_elems` values for the kernels, allocated once, then reused."""
 
     chunk_elems: int
     meter: ResidencyMeter | None = None
@@ -125,6 +134,9 @@ class Scratch:
 
     def u32(self, key: int = 0) -> np.ndarray:
         return self._get("u32", key, np.uint32)
+
+    def mask(self, key: int = 0) -> np.ndarray:
+        return self._get("mask", key, np.bool_)
 
     def _get(self, kind: str, key: int, dtype: type) -> np.ndarray:
         arr = self._arrays.get((kind, key))
@@ -143,7 +155,7 @@ class _Slot:
     def buf(self, key: int) -> np.ndarray:  # key -1 is the output
         b = self._bufs.get(key)
         if b is None:
-            b = self._bufs[key] = tracked(self.meter, np.empty(self.buffer_bytes, dtype=np.uint8))
+            b = self._bufs[key] = tracked(self.meter, aligned_empty(self.buffer_bytes))  # O_DIRECT-ready
         return b
 
 
@@ -181,13 +193,16 @@ def run_jobs(
     free: deque[int] = deque(range(len(slots)))
     scratch = Scratch(chunk_elems, meter)
     reads: deque[tuple[_Chunk, int, list[Future]]] = deque()
-    writes: deque[tuple[int, Future]] = deque()
+    writes: deque[tuple[int, list[Future]]] = deque()
     plan = _chunks(jobs, buffer_bytes, chunk_elems)
+    # the output's digest (if any) on a thread of its own: hashing overlaps the writer's blocking disk writes
+    hash_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hash") if writer.hashing else None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="write") as write_pool:
 
         def retire_oldest_write() -> None:
-            slot, fut = writes.popleft()
-            fut.result()
+            slot, futs = writes.popleft()
+            for fut in futs:
+                fut.result()
             free.append(slot)
 
         def read_ahead() -> bool:
@@ -227,7 +242,10 @@ def run_jobs(
                         data = job.kernel.chunk(job, values, out, scratch)
                     if c.last:
                         job.kernel.finish(job)
-                writes.append((slot, write_pool.submit(writer.write_raw, job.name, data)))
+                futs = [write_pool.submit(writer.write_raw, job.name, data, hash=hash_pool is None)]
+                if hash_pool is not None:
+                    futs.append(hash_pool.submit(writer.hash_raw, job.name, data))
+                writes.append((slot, futs))
                 while len(writes) > depth_write:
                     retire_oldest_write()
             while writes:
@@ -236,9 +254,13 @@ def run_jobs(
             for _, _, futs in reads:
                 for f in futs:
                     f.cancel()
-            for _, f in writes:
-                f.cancel()
+            for _, futs in writes:
+                for f in futs:
+                    f.cancel()
             raise
+        finally:
+            if hash_pool is not None:
+                hash_pool.shutdown(wait=True)
 
 
 def finish_sources(sources: Sequence[Source]) -> dict[str, str | None]:

@@ -59,11 +59,11 @@ def test_each_input_is_read_once_and_recorded_digests_are_reused(models, tmp_pat
 
 def test_a_vector_changed_after_extraction_is_caught(models, vector_dir, tmp_path):
     changed = tmp_path / "changed"
-    shutil.copytree(vector_dir, changed)  # copytree keeps mtimes, so the stamp still matches...
+    shutil.copytree(vector_dir, changed)  # the copied record is void (other inodes): the vector is hashed...
     shard = sorted(changed.glob("vector-*.safetensors"))[0]
     data = bytearray(shard.read_bytes())
-    data[-1] ^= 0x01  # ...but one weight's bits differ
-    shard.write_bytes(bytes(data))  # new mtime: the recorded digest no longer vouches for the files
+    data[-1] ^= 0x01  # ...and one weight's bits differ from what the manifest recorded
+    shard.write_bytes(bytes(data))
     with pytest.raises(CheckpointFormatError, match="its manifest recorded"):
         inject_skill_vector(models["target"], changed, 1.0, tmp_path / "out")
     assert not (tmp_path / "out").exists()
