@@ -10,8 +10,9 @@ plan (`toolpast.memory_plan`) sizes activations from the same numbers.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from toolpast.distributed import world_size
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,6 @@ class StepSplit:
     devices: int
     micro_batch: int  # sequences per device per forward/backward pass (TRL's per_device_train_batch_size)
     accumulation: int  # passes per optimizer step (TRL's gradient_accumulation_steps)
-
-
-def world_size() -> int:
-    """Processes of this run: WORLD_SIZE as `accelerate launch` / torchrun set it, else 1."""
-    try:
-        return max(1, int(os.environ.get("WORLD_SIZE", "1")))
-    except ValueError:
-        return 1
 
 
 def split_step(batch: int, micro_batch_size: int, devices: int | None = None, what: str = "batch_size") -> StepSplit:

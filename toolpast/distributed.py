@@ -149,10 +149,7 @@ def on_main(fn: Callable[[], T]) -> T:
             raise
         broadcast(("ok", result))
         return result
-    status, result = broadcast()
-    if status == "error":
-        raise MainProcessFailed(result)
-    return result
+    return received(broadcast())
 
 
 def fail(error: BaseException) -> None:

@@ -8,7 +8,8 @@ import json
 import pytest
 import torch
 
-from toolpast.batching import check_step_splits, split_step, world_size
+from toolpast.batching import check_step_splits, split_step
+from toolpast.distributed import world_size
 from toolpast.config import RunConfig
 from toolpast.presets import cpu, paper, smoke
 

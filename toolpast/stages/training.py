@@ -74,23 +74,25 @@ def save_full_model(model, tokenizer, out_dir: Path, trainer=None) -> None:
         save_zero_fp32(engine, trainer.accelerator, model, tokenizer, out_dir)
         return
     if trainer is None or not distributed.active():
-        if hasattr(model, "merge_and_unload"):
-            model = model.merge_and_unload()
-        model.save_pretrained(out_dir, safe_serialization=True)
-        tokenizer.save_pretrained(out_dir)
-        _record_digest(out_dir)
+        _write_model(model, tokenizer, out_dir)
         return
     accelerator = trainer.accelerator
     lora = hasattr(model, "merge_and_unload")
     state = None if lora else accelerator.get_state_dict(trainer.model_wrapped)  # a collective when sharded
     if accelerator.is_main_process:
-        model = accelerator.unwrap_model(model)
-        if lora:
-            model = model.merge_and_unload()
-        model.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
-        tokenizer.save_pretrained(out_dir)
-        _record_digest(out_dir)
+        _write_model(accelerator.unwrap_model(model), tokenizer, out_dir, state)
     accelerator.wait_for_everyone()
+
+
+def _write_model(model, tokenizer, out_dir: Path, state: dict | None = None) -> None:
+    """Write a stage model once it is whole on this process: LoRA adapters merged in, `state` (weights gathered
+    from other ranks or recovered in fp32) in place of the module's own when given, safetensors, the tokenizer,
+    and the weights' digest recorded beside them."""
+    if hasattr(model, "merge_and_unload"):
+        model = model.merge_and_unload()
+    model.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    _record_digest(out_dir)
 
 
 ZERO_CHECKPOINT_DIR = "zero-fp32.tmp"  # beside the stage's `model`, removed once the model is written
@@ -142,12 +144,10 @@ def save_zero_fp32(engine, accelerator, model, tokenizer, out_dir: Path) -> None
         try:
             state = zero_checkpoint_fp32(tmp, ZERO_CHECKPOINT_TAG)
             module = accelerator.unwrap_model(model)
-            module.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
+            _write_model(module, tokenizer, out_dir, state)
+            del state
             module.config.dtype = "float32"  # save_pretrained wrote the module's bf16; the weights are fp32
             module.config.save_pretrained(out_dir)
-            del state
-            tokenizer.save_pretrained(out_dir)
-            _record_digest(out_dir)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     accelerator.wait_for_everyone()
