@@ -125,6 +125,7 @@ def check_eval(model_dir: Path, work: Path, tasks: int, cuda: bool, backend: str
     import toolenv
     from toolpast.config import EvalConfig
     from toolpast.evaluate import evaluate
+    from toolpast.stages.context import StageContext
 
     chosen = toolenv.get_category("finance").tasks("test", n=tasks)
     samples = 2 if backend == "vllm" else 1
@@ -132,7 +133,8 @@ def check_eval(model_dir: Path, work: Path, tasks: int, cuda: bool, backend: str
                      samples=samples, temperature=0.8 if samples > 1 else 0.0, bf16_autocast=True)
     _reset_peak(cuda)
     began = time.perf_counter()
-    out = evaluate(model_dir, chosen, "closed", cfg, 0, "float32", _fresh(work / f"eval-{backend}"), backend)
+    out = evaluate(model_dir, chosen, "closed", cfg,
+                   StageContext(0, "float32", _fresh(work / f"eval-{backend}"), backend))
     took = time.perf_counter() - began
     line = (f"{out['n']} episodes in {took:.1f}s incl. load: {out['n'] / took:.2f} episodes/s, success "
             f"{out['success_rate']:.2f}, {_peak_gib(cuda)}")
@@ -148,7 +150,8 @@ def check_eval(model_dir: Path, work: Path, tasks: int, cuda: bool, backend: str
 
         engine = next(iter(backend_module._ENGINES.values()), None)
         began = time.perf_counter()
-        evaluate(model_dir, chosen, "closed", cfg, 1, "float32", _fresh(work / "eval-vllm-2"), "vllm again")
+        evaluate(model_dir, chosen, "closed", cfg,
+                 StageContext(1, "float32", _fresh(work / "eval-vllm-2"), "vllm again"))
         again = time.perf_counter() - began
         if next(iter(backend_module._ENGINES.values()), None) is not engine:
             raise AssertionError("vllm: the second evaluation of the same checkpoint started a new engine")

@@ -17,6 +17,7 @@ import json
 from toolpast.overrides import apply_overrides
 from toolpast.pipeline import check_config, prepare
 from toolpast.presets import get_preset
+from toolpast.stages.model_ref import Model
 
 SHOWN = ("successes", "n", "success_rate", "finished_rate", "valid_call_rate", "api_recall",
          "error_observation_rate", "mean_steps", "knowledge_accuracy", "knowledge_n")
@@ -36,11 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     check_config(cfg)
     stages = prepare(cfg)
     sft = stages.knowledge_sft("sft_target", [cfg.target], stages.base)
-    for label, model in (("base", stages.base), ("sft", stages.model_of(sft))):
+    for label, model in (("base", stages.base), ("sft", Model.of(sft))):
         outputs = stages.evaluate(label, model, cfg.target, "closed").outputs
         print(json.dumps({"category": cfg.target, "model": label, "split": args.split, "sets": args.sets,
                           **{k: outputs.get(k) for k in SHOWN}}))
-    print(f"sft model: {stages.model_of(sft).path}")
+    print(f"sft model: {Model.of(sft).path}")
     return 0
 
 

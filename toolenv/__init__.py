@@ -38,21 +38,23 @@ Suites
     switch the data source (``toolenv.suites``): ``native`` (the generated categories above,
     the default) or ``stabletoolbench`` (``toolenv.toolbench``: the real ToolBench queries
     with their API docs, a deterministic API simulator, the solvable-path grader and a
-    StableToolBench-compatible server). Categories of every suite share one interface and
-    their tasks run in the same ``Episode``; a task's ``source`` names its suite.
+    StableToolBench-compatible server). Every suite implements ``toolenv.suite.Suite``; its
+    tasks run in the same ``Episode`` on their suite's ``TaskBackend``; a task's ``source``
+    names its suite.
 
 Also: ``knowledge_corpus()`` (SFT text about the API surface only), ``oracle_actions`` /
 ``oracle_conversation`` (gold paths), ``toolenv.trl_env.ToolEnvironment`` (TRL GRPOTrainer
 ``environment_factory`` adapter) and the CLI ``python -m toolenv {list,show,play,bench,toolbench}``.
 """
 
-from toolenv.category import Category, get_category, get_task, list_categories
+from toolenv.category import Category, get_task
 from toolenv.docs import ApiDoc, ParamDoc
 from toolenv.episode import Episode
 from toolenv.grading import Grade, RewardWeights
 from toolenv.oracle import oracle_actions, oracle_conversation
 from toolenv.prototype_reward import prototype_reward, prototype_turn_rewards
 from toolenv.records import EpisodeLimits, Observation, Task, TaskSource, ToolCall, Trajectory, TrajectoryStep
+from toolenv.suites import get_category, list_categories
 
 __all__ = [
     "ApiDoc", "Category", "Episode", "EpisodeLimits", "Grade", "Observation", "ParamDoc", "RewardWeights",

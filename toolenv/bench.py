@@ -12,10 +12,10 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from toolenv.category import get_category, list_categories
 from toolenv.episode import Episode
 from toolenv.oracle import oracle_actions
 from toolenv.records import Task
+from toolenv.suites import get_category, list_categories
 
 __all__ = ["BenchResult", "run_bench", "pin_to_one_core"]
 

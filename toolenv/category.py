@@ -1,4 +1,4 @@
-"""Categories: the registry and the per-category facade (docs, worlds, tasks, corpus).
+"""Native categories: the per-category facade (docs, worlds, tasks, corpus) over the specs.
 
 Everything is derived lazily and cached per (slug, seed): compiling a category's
 functions, building a split's world and generating its tasks each happen once per
@@ -8,9 +8,9 @@ process, so episodes start in microseconds.
 from __future__ import annotations
 
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, Literal, overload
 
 from toolenv.categories import SPECS
+from toolenv.category_spec import CategorySpec
 from toolenv.corpus import knowledge_corpus
 from toolenv.doc_pairs import doc_pairs
 from toolenv.docs import ApiDoc, api_doc, docs_text
@@ -18,27 +18,13 @@ from toolenv.functions import Function, compile_functions
 from toolenv.probes import Probe, knowledge_probes
 from toolenv.records import Split, Task
 from toolenv.seeding import derive_seed
-from toolenv.spec import CategorySpec
-from toolenv.suites import suite_module
 from toolenv.taskgen import generate_tasks
 from toolenv.world import World, build_world
 
-if TYPE_CHECKING:
-    from toolenv.toolbench.category import ToolBenchCategory
-
-__all__ = ["Category", "list_categories", "get_category", "get_task", "resolve_slug"]
+__all__ = ["Category", "category_at", "get_task", "resolve_slug", "functions_of", "docs_of", "world_of"]
 
 TRAIN_SIZE = 200
 TEST_SIZE = 60
-
-
-def list_categories(suite: str = "native", **suite_options: Any) -> list[str]:
-    """All category slugs of a suite, sorted (``toolenv.suites``; native by default)."""
-    if suite != "native":
-        return suite_module(suite).list_categories(**suite_options)
-    if suite_options:
-        raise TypeError(f"the native suite takes no options, got {sorted(suite_options)}")
-    return list(SPECS)
 
 
 def resolve_slug(name: str) -> str:
@@ -123,31 +109,9 @@ class Category:
 
 
 @cache
-def _category(slug: str, seed: int, train_size: int, test_size: int) -> Category:
+def category_at(slug: str, seed: int, train_size: int = TRAIN_SIZE, test_size: int = TEST_SIZE) -> Category:
+    """The one ``Category`` of a slug, seed and split sizes in this process."""
     return Category(SPECS[slug], seed, train_size=train_size, test_size=test_size)
-
-
-@overload
-def get_category(name: str, seed: int = 0, *, suite: Literal["native"] = "native",
-                 **suite_options: Any) -> Category: ...
-@overload
-def get_category(name: str, seed: int = 0, *, suite: str, **suite_options: Any) -> ToolBenchCategory: ...
-
-
-def get_category(name: str, seed: int = 0, *, suite: str = "native",
-                 **suite_options: Any) -> Category | ToolBenchCategory:
-    """A category by slug or ToolBench name (case-insensitive) from a suite (``toolenv.suites``).
-
-    Native options: ``train_size``, ``test_size``. ``suite="stabletoolbench"`` gives a
-    ``toolenv.toolbench.ToolBenchCategory`` (options: ``data_dir``, ``mode``, ...) with the same interface.
-    """
-    if suite != "native":
-        return suite_module(suite).get_category(name, seed, **suite_options)
-    unknown = set(suite_options) - {"train_size", "test_size"}
-    if unknown:
-        raise TypeError(f"unknown native category options: {sorted(unknown)}")
-    return _category(resolve_slug(name), int(seed), int(suite_options.get("train_size", TRAIN_SIZE)),
-                     int(suite_options.get("test_size", TEST_SIZE)))
 
 
 def get_task(task_id: str, seed: int = 0) -> Task:
@@ -161,4 +125,4 @@ def get_task(task_id: str, seed: int = 0) -> Task:
         raise ValueError(f"unknown split in task id {task_id!r}")
     sizes = {"train_size": TRAIN_SIZE, "test_size": TEST_SIZE}
     sizes[f"{split}_size"] = max(sizes[f"{split}_size"], i + 1)
-    return get_category(slug, seed, **sizes).tasks(split)[i]
+    return category_at(resolve_slug(slug), int(seed), sizes["train_size"], sizes["test_size"]).tasks(split)[i]

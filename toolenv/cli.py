@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 from toolenv.bench import pin_to_one_core, run_bench
-from toolenv.category import get_category, list_categories
 from toolenv.episode import Episode
 from toolenv.records import EpisodeLimits
+from toolenv.suites import get_category, list_categories
 from toolenv.toolbench.cli import add_toolbench_parser
 
 __all__ = ["main"]

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 
+from toolenv.category_spec import CategorySpec
 from toolenv.docs import api_doc, reply_fields
 from toolenv.functions import Function
 from toolenv.params import DATE_TYPE, TIME_TYPE
-from toolenv.spec import Aggregate, CategorySpec, Create, Get, ListBy, Quote, Search
+from toolenv.spec import Aggregate, Create, Get, ListBy, Quote, Search
 
 __all__ = ["knowledge_corpus", "example_arguments"]
 

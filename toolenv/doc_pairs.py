@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json
 
+from toolenv.category_spec import CategorySpec
 from toolenv.corpus import _page
 from toolenv.functions import Function
-from toolenv.spec import CategorySpec
 
 __all__ = ["doc_pairs", "api_info", "PAIRS_PER_API"]
 

@@ -4,21 +4,17 @@
 tuples; pydantic records (``Trajectory``, ``Grade``) are built only when asked for. Every
 failure mode (oversized text, unparsable action, unknown API, bad arguments, unknown id)
 becomes an error observation; nothing raises out of ``step``. Each episode runs on its
-own copy-on-write world state, so mutations never leak between episodes. Tasks of other
-suites (``Task.source``, e.g. real ToolBench queries) run on their suite's backend: its
-functions, its open-book docs, no world, and its grader.
+own copy-on-write world state, so mutations never leak between episodes. Whatever its suite,
+a task runs on its suite's ``TaskBackend`` (``toolenv.suite``): the functions, a fresh state,
+the open-book docs and the grader.
 """
 
 from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
-from toolenv.answers import fact_recall
-from toolenv.category import docs_of, functions_of, resolve_slug, world_of
 from toolenv.functions import closest
 from toolenv.grading import Grade
 from toolenv.ops import ApiError
@@ -26,15 +22,12 @@ from toolenv.params import ArgError
 from toolenv.parsing import parse_action
 from toolenv.prompts import system_prompt
 from toolenv.records import Book, EpisodeLimits, Observation, StepStatus, Task, ToolCall, Trajectory, TrajectoryStep
-from toolenv.suites import suite_module
-from toolenv.world import World, WorldState
+from toolenv.suites import task_backend
 
 __all__ = ["Episode"]
 
 _FINISH_FORMAT = ('Finish needs {"return_type": "give_answer", "final_answer": "<answer>"} '
                   'or {"return_type": "give_up_and_restart"}.')
-_VALID = frozenset({"ok", "api_error", "finish", "give_up"})
-_PARSED = _VALID | {"invalid_call"}
 _dumps = json.dumps
 
 
@@ -51,26 +44,15 @@ class Episode:
         self.task = task
         self.book: Book = book
         self.limits = limits or EpisodeLimits()
-        self._world: World | None = None
-        self._grader: Callable[[Task, Trajectory], Grade] | None = None
-        self._functions: Mapping[str, Any]
-        if task.source is None:
-            slug = resolve_slug(task.category)
-            self._functions = functions_of(slug)
-            self._world = world_of(slug, task.seed, task.split)
-            self._fresh_state: Callable[[], Any] = self._world.state
-            self._docs: Callable[[], str] = partial(docs_of, slug)
-        else:
-            backend = suite_module(task.source.suite).task_backend(task)
-            self._functions, self._fresh_state, self._docs = backend.functions, backend.state, backend.docs
-            self._grader = backend.grade
+        self._backend = task_backend(task)
+        self._functions = self._backend.functions
         self._max_steps = self.limits.max_steps
         self._max_chars = self.limits.max_action_chars
         self._max_obs = self.limits.max_observation_chars
         self._begin()
 
     def _begin(self) -> None:
-        self.state: WorldState | None = self._fresh_state()
+        self.state: Any = self._backend.state()
         self._steps: list[tuple[str, str | None, object, str, bool, StepStatus]] = []
         self._answer: str | None = None
         self._gave_up = False
@@ -82,7 +64,7 @@ class Episode:
         return self.prompt()
 
     def prompt(self) -> list[dict[str, str]]:
-        docs = self._docs() if self.book == "open" else ""
+        docs = self._backend.docs() if self.book == "open" else ""
         return [{"role": "system", "content": system_prompt(self.book, docs)},
                 {"role": "user", "content": self.task.query}]
 
@@ -176,34 +158,10 @@ class Episode:
                           book=self.book, steps=steps, final_answer=self._answer,
                           finished=self._answer is not None, gave_up=self._gave_up, done=self.done)
 
-    def gold_state(self) -> WorldState:
-        """The world after the gold path, on a fresh copy (native tasks only: others have no world)."""
-        if self._world is None:
-            raise TypeError(f"task {self.task.id!r} has no world state")
-        state = self._world.state()
-        for c in self.task.gold_calls:
-            fn = self._functions[c.name]
-            fn.run(state, fn.bind(c.arguments))
-        return state
+    def gold_state(self) -> Any:
+        """The state after the gold path, on a fresh copy (``TypeError`` for suites without a world)."""
+        return self._backend.gold_state()
 
     def grade(self) -> Grade:
-        """Score the episode from its state (valid at any time; final once done)."""
-        if self._grader is not None:
-            return self._grader(self.task, self.trajectory)
-        steps = self._steps
-        n = len(steps)
-        statuses = [s[5] for s in steps]
-        called = {s[1] for s in steps if s[5] == "ok"}
-        gold = self.task.gold_apis
-        finished = self._answer is not None
-        recall = fact_recall(self.task.gold_facts, self._answer) if finished else 0.0
-        world = self.state.same_as(self.gold_state()) if self.task.mutates and self.state is not None else None
-        answer_ok = finished and recall == 1.0
-        return Grade(
-            success=answer_ok and world is not False, finished=finished, gave_up=self._gave_up,
-            answer_correct=answer_ok, world_correct=world, fact_recall=recall,
-            format_rate=sum(s in _PARSED for s in statuses) / n if n else 0.0,
-            valid_call_rate=sum(s in _VALID for s in statuses) / n if n else 0.0,
-            api_recall=len(called.intersection(gold)) / len(gold) if gold else 1.0,
-            n_steps=n, n_errors=sum(s[4] for s in steps),
-        )
+        """Score the episode (valid at any time; final once done)."""
+        return self._backend.grade(self.trajectory, self.state)

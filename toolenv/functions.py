@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import difflib
 
+from toolenv.category_spec import CategorySpec
 from toolenv.naming import function_name
 from toolenv.ops import OpImpl, compile_op
 from toolenv.params import ArgError, Param
-from toolenv.spec import ApiSpec, CategorySpec, ToolSpec
+from toolenv.spec import ApiSpec, ToolSpec
 from toolenv.world import WorldState
 
 __all__ = ["Function", "compile_functions", "closest"]

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-__all__ = ["RewardWeights", "Grade"]
+from toolenv.records import Trajectory
+
+__all__ = ["RewardWeights", "Grade", "step_rates"]
+
+_VALID = frozenset({"ok", "api_error", "finish", "give_up"})
+_PARSED = _VALID | {"invalid_call"}
 
 
 class RewardWeights(BaseModel):
@@ -59,3 +64,13 @@ class Grade(BaseModel):
         if total <= 0:
             return 0.0
         return w.partial_cap * sum(weight * value for weight, value in parts) / total
+
+
+def step_rates(trajectory: Trajectory) -> dict[str, float | int]:
+    """The protocol components every suite grades alike: ``format_rate``, ``valid_call_rate``, ``n_steps``,
+    ``n_errors`` (the ``Grade`` fields of those names)."""
+    statuses = [s.status for s in trajectory.steps]
+    n = len(statuses)
+    return {"format_rate": sum(s in _PARSED for s in statuses) / n if n else 0.0,
+            "valid_call_rate": sum(s in _VALID for s in statuses) / n if n else 0.0,
+            "n_steps": n, "n_errors": sum(s.error for s in trajectory.steps)}

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
+from toolenv.category_spec import CategorySpec
 from toolenv.params import Param, field_param, id_param, number_param, string_param
-from toolenv.spec import Aggregate, CategorySpec, Create, Get, ListBy, Quote, Search, TableSpec, Update
+from toolenv.spec import Aggregate, Create, Get, ListBy, Quote, Search, TableSpec, Update
 from toolenv.world import Row, WorldState
 
 __all__ = ["ApiError", "OpImpl", "compile_op"]

@@ -7,28 +7,16 @@ produce, observations included).
 
 from __future__ import annotations
 
-import json
-
-from toolenv.category import functions_of, resolve_slug
 from toolenv.episode import Episode
 from toolenv.records import Book, EpisodeLimits, Task
-from toolenv.suites import suite_module
+from toolenv.suites import task_backend
 
 __all__ = ["oracle_actions", "oracle_conversation"]
 
 
 def oracle_actions(task: Task) -> list[str]:
-    """Thought/Action/Action Input texts for each gold call, then the Finish (any suite)."""
-    if task.source is not None:
-        return suite_module(task.source.suite).oracle_actions(task)
-    fns = functions_of(resolve_slug(task.category))
-    out = [
-        f"Thought: {fns[c.name].thought(c.arguments)}\nAction: {c.name}\nAction Input: {json.dumps(c.arguments)}"
-        for c in task.gold_calls
-    ]
-    finish = {"return_type": "give_answer", "final_answer": task.gold_answer}
-    out.append(f"Thought: I have all the information I need.\nAction: Finish\nAction Input: {json.dumps(finish)}")
-    return out
+    """Thought/Action/Action Input texts for each gold call, then the Finish (any suite: its backend's path)."""
+    return task_backend(task).oracle_actions()
 
 
 def oracle_conversation(task: Task, book: Book = "closed", limits: EpisodeLimits | None = None) -> list[dict[str, str]]:

@@ -24,8 +24,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
-from toolenv.spec import CategorySpec
 
 __all__ = ["Probe", "ProbeKind", "knowledge_probes", "score_probe", "first_function", "PROBE_KINDS"]
 

@@ -4,20 +4,21 @@ A category is data. Its tables have typed fields and foreign keys (possibly acro
 tools); each API is one generic operation over a table (search, get, list, aggregate,
 quote, create, update). ``world.py`` fills the tables from a seed, ``functions.py``
 compiles every API into a validated callable and ``recipes.py`` derives tasks, so a new
-category needs no code. The model validators reject inconsistent specs at import time.
+category needs no code. ``category_spec.CategorySpec`` assembles these parts and checks them
+(``spec_check``) when it is built, so inconsistent specs fail at import time.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from toolenv.naming import function_name, snake
+from toolenv.naming import snake
 
 __all__ = [
     "F", "FieldSpec", "TableSpec", "Search", "Get", "ListBy", "Aggregate", "Quote",
-    "Create", "Update", "ApiSpec", "ToolSpec", "CategorySpec", "api", "tool",
+    "Create", "Update", "ApiSpec", "ToolSpec", "api", "tool",
 ]
 
 FieldKind = Literal["int", "float", "date", "time", "enum", "ref", "code", "text"]
@@ -205,32 +206,3 @@ def api(name: str, description: str, op: Op) -> ApiSpec:
 
 def tool(name: str, description: str, *apis: ApiSpec) -> ToolSpec:
     return ToolSpec(name=name, description=description, apis=apis)
-
-
-class CategorySpec(_Frozen):
-    """A ToolBench-style category: ``name`` is the RapidAPI folder name (e.g. ``News_Media``)."""
-
-    name: str
-    description: str
-    tables: tuple[TableSpec, ...]
-    tools: tuple[ToolSpec, ...]
-
-    @property
-    def slug(self) -> str:
-        return self.name.lower()
-
-    def table(self, name: str) -> TableSpec:
-        for t in self.tables:
-            if t.name == name:
-                return t
-        raise KeyError(f"category {self.name!r} has no table {name!r}")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> CategorySpec:
-        from toolenv.spec_check import check_category  # imports this module: keep it lazy
-
-        check_category(self)
-        return self
-
-    def function_names(self) -> list[str]:
-        return [function_name(a.name, t.name) for t in self.tools for a in t.apis]

@@ -1,4 +1,4 @@
-"""Consistency rules for category specs, run when a ``CategorySpec`` is built.
+"""Consistency rules over a category's tables and tools, run when a ``CategorySpec`` is built.
 
 A typo in a category file (a missing field, a sort on a text column, a phrase without its
 slot) would otherwise surface as a confusing failure deep inside task generation.
@@ -13,13 +13,13 @@ from toolenv.spec import (
     NUMERIC,
     ORDERED,
     Aggregate,
-    CategorySpec,
     Create,
     Get,
     ListBy,
     Quote,
     Search,
     TableSpec,
+    ToolSpec,
     Update,
 )
 
@@ -60,8 +60,8 @@ def _check_table(t: TableSpec, tables: dict[str, TableSpec]) -> None:
             _require(f.phrase.count("{}") == 1, where, "phrase needs exactly one {} slot")
 
 
-def _check_op(cat: CategorySpec, where: str, op: object) -> None:
-    t = cat.table(op.table)
+def _check_op(tables: dict[str, TableSpec], where: str, op: object) -> None:
+    t = tables[op.table]
     names = {f.name for f in t.fields}
     if isinstance(op, Search):
         _require(t.names is not None, where, "search needs a named table")
@@ -79,7 +79,7 @@ def _check_op(cat: CategorySpec, where: str, op: object) -> None:
         _require(t.field(op.price).kind in NUMERIC, where, "'price' must be numeric")
         _require(_slots(op.phrase) == {"quantity", "target"}, where, "phrase needs {quantity} and {target}")
     elif isinstance(op, Create):
-        _check_create(cat, where, op, t)
+        _check_create(tables, where, op, t)
     elif isinstance(op, Update):
         f = t.field(op.field)
         _require(f.kind not in ("ref", "code"), where, "cannot update ids or codes")
@@ -88,7 +88,7 @@ def _check_op(cat: CategorySpec, where: str, op: object) -> None:
         _require(_slots(op.phrase) == want, where, f"phrase needs slots {sorted(want)}")
 
 
-def _check_create(cat: CategorySpec, where: str, op: Create, t: TableSpec) -> None:
+def _check_create(tables: dict[str, TableSpec], where: str, op: Create, t: TableSpec) -> None:
     _require(t.names is None, where, "created records are unnamed")
     covered = set(op.sets) | set(op.defaults) | {op.via} | ({op.cost[1]} if op.cost else set())
     missing = sorted({f.name for f in t.fields} - covered)
@@ -97,7 +97,7 @@ def _check_create(cat: CategorySpec, where: str, op: Create, t: TableSpec) -> No
     if op.via is not None:
         via = t.field(op.via)
         _require(via.kind == "ref", where, "'via' must be a ref field")
-        parent = cat.table(via.ref)
+        parent = tables[via.ref]
     for name in op.sets:
         _require(t.field(name).kind not in ("ref", "code"), where, f"cannot set {name!r} from an argument")
     if op.quantity is not None:
@@ -116,33 +116,33 @@ def _check_create(cat: CategorySpec, where: str, op: Create, t: TableSpec) -> No
     _require(_slots(op.phrase) == want, where, f"phrase needs slots {sorted(want)}")
 
 
-def table_order(cat: CategorySpec) -> list[TableSpec]:
+def table_order(category: str, tables: tuple[TableSpec, ...]) -> list[TableSpec]:
     """Tables with every foreign-key target before its referrers (generation order)."""
-    deps = {t.name: {f.ref for f in t.fields if f.kind == "ref"} for t in cat.tables}
+    deps = {t.name: {f.ref for f in t.fields if f.kind == "ref"} for t in tables}
     done: list[str] = []
     while len(done) < len(deps):
         ready = [n for n, d in deps.items() if n not in done and d <= set(done)]
-        _require(bool(ready), cat.name, "foreign keys form a cycle")
+        _require(bool(ready), category, "foreign keys form a cycle")
         done.extend(ready)
-    by_name = {t.name: t for t in cat.tables}
+    by_name = {t.name: t for t in tables}
     return [by_name[n] for n in done]
 
 
-def check_category(cat: CategorySpec) -> None:
-    """Raise ``SpecError`` on the first inconsistency."""
-    tables = {t.name: t for t in cat.tables}
-    _require(len(tables) == len(cat.tables), cat.name, "duplicate table names")
-    _require(len({t.prefix for t in cat.tables}) == len(tables), cat.name, "duplicate id prefixes")
-    _require(len({t.key for t in cat.tables}) == len(tables), cat.name, "duplicate entity keys")
-    for t in cat.tables:
-        _check_table(t, tables)
-    table_order(cat)
-    _require(_TOOLS[0] <= len(cat.tools) <= _TOOLS[1], cat.name, f"needs {_TOOLS} tools")
-    for tl in cat.tools:
-        _require(_APIS[0] <= len(tl.apis) <= _APIS[1], f"{cat.name}/{tl.name}", f"needs {_APIS} APIs")
+def check_category(name: str, tables: tuple[TableSpec, ...], tools: tuple[ToolSpec, ...]) -> None:
+    """Raise ``SpecError`` on the first inconsistency of category ``name``."""
+    by_name = {t.name: t for t in tables}
+    _require(len(by_name) == len(tables), name, "duplicate table names")
+    _require(len({t.prefix for t in tables}) == len(by_name), name, "duplicate id prefixes")
+    _require(len({t.key for t in tables}) == len(by_name), name, "duplicate entity keys")
+    for t in tables:
+        _check_table(t, by_name)
+    table_order(name, tables)
+    _require(_TOOLS[0] <= len(tools) <= _TOOLS[1], name, f"needs {_TOOLS} tools")
+    for tl in tools:
+        _require(_APIS[0] <= len(tl.apis) <= _APIS[1], f"{name}/{tl.name}", f"needs {_APIS} APIs")
         for a in tl.apis:
-            where = f"{cat.name}/{tl.name}/{a.name}"
-            _require(a.op.table in tables, where, f"unknown table {a.op.table!r}")
-            _check_op(cat, where, a.op)
-    names = [function_name(a.name, tl.name) for tl in cat.tools for a in tl.apis]
-    _require(len(set(names)) == len(names), cat.name, "duplicate function names")
+            where = f"{name}/{tl.name}/{a.name}"
+            _require(a.op.table in by_name, where, f"unknown table {a.op.table!r}")
+            _check_op(by_name, where, a.op)
+    names = [function_name(a.name, tl.name) for tl in tools for a in tl.apis]
+    _require(len(set(names)) == len(names), name, "duplicate function names")

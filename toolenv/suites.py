@@ -1,27 +1,55 @@
-"""Task suites: where categories and tasks come from.
+"""Task suites by name: where categories, tasks and each task's backend come from.
 
-``native`` is toolenv's own generated categories (``toolenv.category``); other suites live
-in their own subpackage and are imported on first use. A suite module provides
-``get_category(name, seed, **options)``, ``list_categories(**options)``,
-``task_backend(task)`` (what ``Episode`` runs a task of the suite with) and
-``oracle_actions(task)``; its tasks carry ``Task.source`` naming the suite.
+``native`` is toolenv's own generated categories (``toolenv.native``), the default;
+``stabletoolbench`` is the real ToolBench queries (``toolenv.toolbench``). Every suite
+implements ``toolenv.suite.Suite``; tasks of a non-native suite carry ``Task.source``
+naming their suite and options, so ``task_backend`` finds what any task runs on.
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from typing import Any, Literal, overload
 
-__all__ = ["SUITES", "suite_module"]
+from toolenv.category import Category
+from toolenv.native import NATIVE, NativeSuite
+from toolenv.records import Task
+from toolenv.suite import Suite, SuiteCategory, TaskBackend
+from toolenv.toolbench.options import SUITE as STABLETOOLBENCH
+from toolenv.toolbench.suite import ToolBenchSuite
 
-SUITES: dict[str, str | None] = {"native": None, "stabletoolbench": "toolenv.toolbench"}
+__all__ = ["SUITES", "get_suite", "get_category", "list_categories", "task_backend"]
+
+SUITES: dict[str, type[Suite]] = {NATIVE: NativeSuite, STABLETOOLBENCH: ToolBenchSuite}
 
 
-def suite_module(name: str) -> ModuleType:
-    """The module of a non-native suite; ``ValueError`` if unknown."""
-    path = SUITES.get(name)
-    if path is None:
-        valid = ", ".join(SUITES)
-        raise ValueError(f"unknown suite {name!r}; valid suites: {valid}" if name not in SUITES
-                         else f"suite {name!r} has no suite module")
-    return importlib.import_module(path)
+def _suite_class(name: str) -> type[Suite]:
+    if name not in SUITES:
+        raise ValueError(f"unknown suite {name!r}; valid suites: {', '.join(SUITES)}")
+    return SUITES[name]
+
+
+def get_suite(name: str = NATIVE, **options: Any) -> Suite:
+    """A suite by name with its options (native: ``train_size``, ``test_size``; stabletoolbench:
+    ``SuiteOptions``); ``ValueError`` if unknown, ``TypeError`` for options it does not take."""
+    return _suite_class(name).open(**options)
+
+
+def list_categories(suite: str = NATIVE, **options: Any) -> list[str]:
+    """All category slugs of a suite, sorted."""
+    return get_suite(suite, **options).list_categories()
+
+
+@overload
+def get_category(name: str, seed: int = 0, *, suite: Literal["native"] = "native", **options: Any) -> Category: ...
+@overload
+def get_category(name: str, seed: int = 0, *, suite: str, **options: Any) -> SuiteCategory: ...
+
+
+def get_category(name: str, seed: int = 0, *, suite: str = NATIVE, **options: Any) -> SuiteCategory:
+    """A category by slug or ToolBench name (case-insensitive) of a suite, at a seed."""
+    return get_suite(suite, **options).category(name, seed)
+
+
+def task_backend(task: Task) -> TaskBackend:
+    """What an episode of ``task`` runs on: the backend of the suite its ``source`` names (native without)."""
+    return _suite_class(NATIVE if task.source is None else task.source.suite).backend(task)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 from toolenv.recipes import Recipe, build_recipes
 from toolenv.records import Split, Task, TaskKind
 from toolenv.seeding import derive_seed, rng
-from toolenv.spec import CategorySpec
 from toolenv.world import World
 
 __all__ = ["KIND_MIX", "split_of", "generate_tasks"]

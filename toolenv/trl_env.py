@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from toolenv.category import get_category, get_task
+from toolenv.category import get_task
 from toolenv.episode import Episode
 from toolenv.grading import RewardWeights
 from toolenv.prompts import tool_calling_prompt
 from toolenv.records import Book, EpisodeLimits, Split, Task
+from toolenv.suites import get_category
 
 __all__ = ["ToolEnvironment", "dataset_rows", "task_from_row"]
 

@@ -13,8 +13,9 @@ import random
 import string
 from collections.abc import Callable
 
+from toolenv.category_spec import CategorySpec
 from toolenv.seeding import rng as make_rng
-from toolenv.spec import CategorySpec, FieldSpec, TableSpec
+from toolenv.spec import FieldSpec, TableSpec
 from toolenv.spec_check import table_order
 from toolenv.vocab import VOCAB
 
@@ -204,6 +205,6 @@ def _build_table(t: TableSpec, seed: int, tables: dict[str, Table]) -> Table:
 def build_world(spec: CategorySpec, seed: int) -> World:
     """Deterministically populate every table of ``spec`` (parents before children)."""
     tables: dict[str, Table] = {}
-    for t in table_order(spec):
+    for t in table_order(spec.name, spec.tables):
         tables[t.name] = _build_table(t, seed, tables)
     return World(spec, seed, {t.name: tables[t.name] for t in spec.tables})

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import platform
 import re
 import shutil
@@ -34,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from toolpast.io import apply_umask, atomic_write_text
+from toolpast.io import atomic_write_text, partial_dir, staged_dir
 from toolpast.paths import artifacts_dir, repo_root
 from toolpast.stage_lock import StageLock, StageLocked
 
@@ -164,7 +163,7 @@ class ArtifactStore:
         """
         key = stage_key(stage, spec)
         final = self.path_for(stage, key)
-        partial = final.with_name(key + ".partial")
+        partial = partial_dir(final, resumable=True)
         force = force and key not in self.forced_elsewhere  # that build is this run's rebuild, once and for all
         if not force:
             done = self._finished(final, self.input_builds(spec))
@@ -185,29 +184,23 @@ class ArtifactStore:
             if force:
                 for path in (final, partial):
                     shutil.rmtree(path, ignore_errors=True)
-            partial.mkdir(parents=True, exist_ok=True)
-            (partial / ".lock").unlink(missing_ok=True)  # the pid lock of older toolpast versions
-            try:
-                _match_inputs(partial, inputs)
+            # replaces a manifest-less leftover at `final`, or a build from older inputs
+            with staged_dir(final, overwrite=True, resumable=True, scratch=frozenset({INPUTS})) as work:
+                (work / ".lock").unlink(missing_ok=True)  # the pid lock of older toolpast versions
+                _match_inputs(work, inputs)
                 started = time.time()
-                outputs = fn(partial) or {}
-                apply_umask(partial)  # some writers (safetensors) create 0600 files whatever the umask
+                outputs = fn(work) or {}
                 manifest = Manifest(
                     stage=stage, key=key, spec=json.loads(canonical_json(spec)), outputs=outputs,
                     build=uuid.uuid4().hex, inputs=inputs, packages=package_versions(), git_commit=self.commit,
                     host=platform.node(),
                     started_at=dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat(timespec="seconds"),
                     wall_time_s=round(time.time() - started, 2))
-                (partial / INPUTS).unlink(missing_ok=True)
-                atomic_write_text(partial / "manifest.json", manifest.model_dump_json(indent=2))
-            except BaseException:
-                _drop_if_empty(partial)
-                raise
-            if not lock.holds():  # stalled past the stale timeout: another run took over this key
-                raise StageLocked(f"{stage} {key}: another run broke this run's build lock (no heartbeat for "
-                                  f"{lock.stale_s:g}s); its build is the one kept, rerun to reuse it")
-            shutil.rmtree(final, ignore_errors=True)  # a manifest-less leftover, or a build from older inputs
-            os.replace(partial, final)
+                (work / INPUTS).unlink(missing_ok=True)
+                atomic_write_text(work / "manifest.json", manifest.model_dump_json(indent=2))
+                if not lock.holds():  # stalled past the stale timeout: another run took over this key
+                    raise StageLocked(f"{stage} {key}: another run broke this run's build lock (no heartbeat for "
+                                      f"{lock.stale_s:g}s); its build is the one kept, rerun to reuse it")
         finally:
             lock.release()
         return Artifact(final), False
@@ -247,12 +240,3 @@ def _match_inputs(partial: Path, inputs: dict[str, str]) -> None:
             else:
                 path.unlink()
         atomic_write_text(record, canonical_json(inputs))
-
-
-def _drop_if_empty(partial: Path) -> None:
-    """Remove a partial directory that holds no work (a stage that failed before writing anything)."""
-    try:
-        if all(path.name == INPUTS for path in partial.iterdir()):
-            shutil.rmtree(partial, ignore_errors=True)
-    except OSError:
-        pass

@@ -9,30 +9,24 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from toolenv.suites import SUITES
 from toolpast import distributed
 from toolpast.config import RunConfig
-from toolpast.overrides import apply_overrides, describe_fields
+from toolpast.overrides import add_config_options, apply_overrides, flag_sets, settings_epilog
+from toolpast.presets import PRESETS, get_preset
 
-EPILOG_SETTINGS = "\n".join(f"  {path:<32} {default:<14} {desc}" for path, default, desc in describe_fields(RunConfig))
+FLAG_PATHS = {"model": "model", "seed": "seed", "lam": "lam", "suite": "suite", "refine_rounds": "refine_rounds",
+              "lam_sweep": "lam_sweep"}  # flags that are --set written short: flag -> RunConfig path
 
 
 def _config(args) -> RunConfig:
-    from toolpast.presets import get_preset
-
     cfg = get_preset(args.preset)
-    sets = list(args.set or [])
-    for flag, path in (("model", "model"), ("seed", "seed"), ("lam", "lam"), ("suite", "suite"),
-                       ("refine_rounds", "refine_rounds")):
-        if getattr(args, flag, None) is not None:
-            sets.append(f"{path}={getattr(args, flag)}")
-    if getattr(args, "lam_sweep", None) is not None:
-        sets.append(f"lam_sweep={json.dumps(args.lam_sweep)}")
+    sets = [*(args.set or []), *flag_sets(args, FLAG_PATHS, as_json=("lam_sweep",))]
     if getattr(args, "variants", None) is not None:
         variants = [v.strip() for v in args.variants.split(",") if v.strip()]
         if not variants:
@@ -43,7 +37,7 @@ def _config(args) -> RunConfig:
     if getattr(args, "source", None):
         sets.append(f"source={','.join(s.lower() for s in args.source)},")
     cfg = apply_overrides(cfg, sets)
-    if cfg.suite != "native" and cfg.sft.data == "docs+trajectories" and not any(
+    if not SUITES[cfg.suite].trajectories and cfg.sft.data == "docs+trajectories" and not any(
             s.startswith("sft.data=") for s in sets):
         # StableToolBench holds test queries only: no training trajectories for stage 2, so it stays docs-only
         # (and the docs protocol needs the protocol warm-up).
@@ -61,36 +55,34 @@ def _float_list(text: str) -> list[float]:
 
 
 def _add_config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="cpu", choices=["smoke", "cpu", "paper"],
-                        help="Starting config: smoke (tiny random model, ~1 min), cpu (SmolLM2-135M on a laptop, "
-                             "default), paper (Qwen2.5-7B + vLLM on GPUs).")
-    parser.add_argument("--model", help="Model spec: smollm2-135m-instruct, tiny-random, a local checkpoint dir, "
-                                        "or a hub id. Overrides the preset's model.")
-    parser.add_argument("--seed", type=int, help="Seed of training, sampling and task generation.")
-    parser.add_argument("--suite", choices=["native", "stabletoolbench"],
+    add_config_options(parser, RunConfig, list(PRESETS["tool-use"]), "smoke (tiny random model, ~1 min), cpu "
+                       "(SmolLM2-135M on a laptop, default), paper (Qwen2.5-7B + vLLM on GPUs).")
+    parser.add_argument("--suite", choices=list(SUITES),
                         help="Task suite of the categories: toolenv's native worlds (default) or the real "
                              "StableToolBench queries and API docs from ../shared/data/stabletoolbench.")
-    parser.add_argument("--set", action="append", metavar="PATH=VALUE",
-                        help="Override any config field (repeatable), e.g. --set rl.steps=20; all fields below.")
+
+
+def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+    """What the commands that run the whole pipeline (run, sweep) share: how the skill vector is learned and
+    scaled, --dry-run, and the config options."""
+    parser.add_argument("--source", nargs="+", help="RL source categories (default: movies).")
+    parser.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
+    parser.add_argument("--refine-rounds", type=int, metavar="K",
+                        help="Iterative skill refinement over K disjoint parts of the source data (paper: 2).")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="Validate the config (a sweep: every target's), print the stage plan and the per-GPU "
+                             "memory plan (1 and 8 GPUs), build nothing.")
+    _add_config_options(parser)
 
 
 @contextmanager
 def _staged_out(out: str) -> Iterator[Path]:
-    """`<out>.partial` to train in (checkpoints there survive a kill and are resumed); renamed to `out` on success.
-    A failure that wrote nothing leaves no empty partial directory behind."""
-    from toolpast.io import apply_umask
+    """`<out>.partial` to train in (checkpoints there survive a kill and are resumed); it replaces `out` on
+    success. A failure that wrote nothing leaves no empty partial directory behind."""
+    from toolpast.io import staged_dir
 
-    partial = Path(f"{out}.partial")
-    partial.mkdir(parents=True, exist_ok=True)
-    try:
+    with staged_dir(out, overwrite=True, resumable=True) as partial:
         yield partial
-    except BaseException:
-        if not any(partial.iterdir()):
-            partial.rmdir()
-        raise
-    apply_umask(partial)  # save_pretrained writes 0600 safetensors whatever the umask
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(partial, out)
 
 
 def cmd_run(args) -> int:
@@ -222,6 +214,7 @@ def cmd_eval(args) -> int:
 
     from toolpast.evaluate import evaluate
     from toolpast.io import atomic_write_json
+    from toolpast.stages.context import StageContext
     from toolpast.models import resolve_model
     from toolpast.stages.data import eval_tasks
 
@@ -229,8 +222,8 @@ def cmd_eval(args) -> int:
     tasks = eval_tasks(cfg)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    metrics = evaluate(resolve_model(cfg.model), tasks, args.book, cfg.eval, cfg.seed, cfg.dtype, out,
-                       f"eval {args.category}")
+    metrics = evaluate(resolve_model(cfg.model), tasks, args.book, cfg.eval,
+                       StageContext(cfg.seed, cfg.dtype, out, f"eval {args.category}"))
     atomic_write_json(out / "metrics.json", metrics)
     print(json.dumps(metrics, indent=2))
     return 0
@@ -323,23 +316,33 @@ def cmd_serve(args) -> int:
                  threads=args.threads)
 
 
+def _group(sub, name: str, what: str, func) -> argparse._SubParsersAction:
+    """A command whose actions are subcommands (`skill extract`, `bench regress`, ...): their subparsers."""
+    group = sub.add_parser(name, help=what)
+    group.set_defaults(func=func)
+    return group.add_subparsers(dest="action", required=True)
+
+
+def _required(parser: argparse.ArgumentParser, helps: dict[str, str]) -> None:
+    """Required string options that differ only in name and help (flag -> help)."""
+    for flag, text in helps.items():
+        parser.add_argument(flag, required=True, help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toolpast", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     fmt = argparse.RawDescriptionHelpFormatter
-    settings = f"settings for --set (path, cpu-preset default, meaning):\n{EPILOG_SETTINGS}"
+    settings = settings_epilog(RunConfig)
 
     run = sub.add_parser("run", help="The whole PaST pipeline on one target category, with a leaderboard.",
                          epilog=settings, formatter_class=fmt,
                          description="warm-up -> SFT source docs -> GRPO source -> skill vector -> SFT target docs "
                                      "-> inject -> evaluate base / sft / past / open_book on the target's test tasks.")
     run.add_argument("--category", required=True, help="The RL-unseen target category, e.g. finance.")
-    run.add_argument("--source", nargs="+", help="RL source categories (default: movies).")
-    run.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
+    _add_pipeline_options(run)
     run.add_argument("--lam-sweep", type=_float_list, metavar="L1,L2,...",
                      help="Evaluate PaST at each lambda, e.g. 0.25,0.5,1,1.5 (one inject + eval each).")
-    run.add_argument("--refine-rounds", type=int, metavar="K",
-                     help="Iterative skill refinement over K disjoint parts of the source data (paper: 2).")
     run.add_argument("--variants", metavar="V1,V2,...",
                      help="Variants to evaluate (default base,sft,past,open_book); also pre_injection, sequential, "
                           "target_rl.")
@@ -347,10 +350,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--force", nargs="+", metavar="STAGE",
                      help="Rebuild these stages (and so everything downstream): warmup sft_source rl vector "
                           "sft_target inject orthogonality eval.")
-    run.add_argument("--dry-run", action="store_true",
-                     help="Validate the config, print the stage plan and the per-GPU memory plan (1 and 8 GPUs), "
-                          "build nothing.")
-    _add_config_options(run)
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser("sweep", help="The transfer table: source stages once, then per target SFT -> inject -> "
@@ -364,9 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="all (the 21 RL-unseen native categories of tasks/native.json) or a comma-separated list.")
     sweep.add_argument("--seeds", type=_int_list, default=[0], metavar="S1,S2,...",
                        help="Seeds to run (default 0); the table reports mean and spread over them.")
-    sweep.add_argument("--source", nargs="+", help="RL source categories (default: movies).")
-    sweep.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1.0, the paper's).")
-    sweep.add_argument("--refine-rounds", type=int, metavar="K", help="Iterative skill refinement rounds.")
+    _add_pipeline_options(sweep)
     sweep.add_argument("--variants", metavar="V1,V2,...",
                        help="Variants per target (default sft,past; base, open_book etc. when asked for).")
     sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
@@ -376,33 +373,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Run shard I of N (1-based): every N-th (seed, target) pair, for N machines or "
                             "terminals; the export gains .shard-I-of-N. Merge the shards' exports with "
                             "`toolpast leaderboard merge`. Runs sharing $TOOLPAST_HOME build each stage once.")
-    sweep.add_argument("--dry-run", action="store_true",
-                       help="Validate every target's config, print the stage plan and the per-GPU memory plan, "
-                            "build nothing.")
-    _add_config_options(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
-    sft = sub.add_parser("sft", help="Knowledge SFT of a model on categories' API docs.", epilog=settings,
-                         formatter_class=fmt)
-    sft.add_argument("--categories", nargs="+", required=True, help="Categories whose docs corpus to train on.")
-    sft.add_argument("--out", required=True, help="Output directory (the model lands in OUT/model).")
-    _add_config_options(sft)
-    sft.set_defaults(func=cmd_sft)
+    for name, func, what, categories in (
+            ("sft", cmd_sft, "Knowledge SFT of a model on categories' API docs.",
+             "Categories whose docs corpus to train on."),
+            ("rl", cmd_rl, "GRPO of a model on categories' training tasks (closed-book).",
+             "Source categories to train on.")):
+        stage = sub.add_parser(name, help=what, epilog=settings, formatter_class=fmt)
+        stage.add_argument("--categories", nargs="+", required=True, help=categories)
+        stage.add_argument("--out", required=True, help="Output directory (the model lands in OUT/model).")
+        _add_config_options(stage)
+        stage.set_defaults(func=func)
 
-    rl = sub.add_parser("rl", help="GRPO of a model on categories' training tasks (closed-book).", epilog=settings,
-                        formatter_class=fmt)
-    rl.add_argument("--categories", nargs="+", required=True, help="Source categories to train on.")
-    rl.add_argument("--out", required=True, help="Output directory (the model lands in OUT/model).")
-    _add_config_options(rl)
-    rl.set_defaults(func=cmd_rl)
-
-    skill = sub.add_parser("skill", help="Skill vectors: extract v = rl - sft, inject theta = target + lambda v.")
-    skill_sub = skill.add_subparsers(dest="action", required=True)
-    extract = skill_sub.add_parser("extract", help="Write v = RL model - SFT model as safetensors shards.")
-    extract.add_argument("--rl", required=True, help="The RL-trained checkpoint directory.")
-    extract.add_argument("--sft", required=True, help="The checkpoint RL started from.")
-    extract.add_argument("--out", required=True, help="Directory for the vector shards and manifest (must not exist).")
-    inject = skill_sub.add_parser("inject", help="Write a loadable model theta = model + lambda * v.")
+    skills = _group(sub, "skill", "Skill vectors: extract v = rl - sft, inject theta = target + lambda v.", cmd_skill)
+    extract = skills.add_parser("extract", help="Write v = RL model - SFT model as safetensors shards.")
+    _required(extract, {"--rl": "The RL-trained checkpoint directory.", "--sft": "The checkpoint RL started from.",
+                        "--out": "Directory for the vector shards and manifest (must not exist)."})
+    inject = skills.add_parser("inject", help="Write a loadable model theta = model + lambda * v.")
     inject.add_argument("--model", required=True, help="Target checkpoint (e.g. the target SFT model).")
     inject.add_argument("--vector", help="A directory written by `toolpast skill extract`.")
     inject.add_argument("--rl", help="Instead of --vector: the RL checkpoint; v = RL - SFT is computed on the fly "
@@ -413,7 +401,6 @@ def build_parser() -> argparse.ArgumentParser:
                         help="Inject even if the vector leaves some of the model's float tensors unchanged "
                              "(e.g. a LoRA vector); by default that is an error naming them.")
     inject.add_argument("--out", required=True, help="Directory for the new checkpoint (must not exist).")
-    skill.set_defaults(func=cmd_skill)
 
     ev = sub.add_parser("eval", help="Zero-shot evaluation of one model on a category's test tasks.",
                         epilog=settings, formatter_class=fmt)
@@ -424,8 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_options(ev)
     ev.set_defaults(func=cmd_eval)
 
-    board = sub.add_parser("leaderboard", help="Leaderboard JSON files: show, merge, HTML page, or the schema.")
-    board_sub = board.add_subparsers(dest="action", required=True)
+    board_sub = _group(sub, "leaderboard", "Leaderboard JSON files: show, merge, HTML page, or the schema.",
+                       cmd_leaderboard)
     show = board_sub.add_parser("show", help="Print leaderboard JSON files as tables.")
     show.add_argument("files", nargs="+", help="Leaderboard JSON files.")
     schema = board_sub.add_parser("schema", help="Write the JSON Schema (default: leaderboards/schema.json).")
@@ -446,20 +433,15 @@ def build_parser() -> argparse.ArgumentParser:
     tab.add_argument("--suite", help="Which suite, when the files hold target categories of several.")
     tab.add_argument("--lam", type=float, help="Which PaST lambda, when a category has several.")
     tab.add_argument("--sft-data", help="Which SFT data protocol (docs, docs+trajectories), when several.")
-    board.set_defaults(func=cmd_leaderboard)
 
-    analyze = sub.add_parser("analyze", help="Analyses of checkpoints, e.g. SFT vs RL update orthogonality.")
-    analyze_sub = analyze.add_subparsers(dest="action", required=True)
+    analyze_sub = _group(sub, "analyze", "Analyses of checkpoints, e.g. SFT vs RL update orthogonality.", cmd_analyze)
     ortho = analyze_sub.add_parser("orthogonality", help="Layer-wise cosines of dSFT = sft - base vs dRL = rl - sft.")
-    ortho.add_argument("--base", required=True, help="The checkpoint SFT started from.")
-    ortho.add_argument("--sft", required=True, help="The SFT checkpoint RL started from.")
-    ortho.add_argument("--rl", required=True, help="The RL-trained checkpoint.")
+    _required(ortho, {"--base": "The checkpoint SFT started from.", "--sft": "The SFT checkpoint RL started from.",
+                      "--rl": "The RL-trained checkpoint."})
     ortho.add_argument("--control-sft", help="A second SFT of the same base on another category (control pair).")
     ortho.add_argument("--out", required=True, help="Directory for orthogonality.json and orthogonality.png.")
-    analyze.set_defaults(func=cmd_analyze)
 
-    bench = sub.add_parser("bench", help="Benchmarks that print numbers.")
-    bench_sub = bench.add_subparsers(dest="action", required=True)
+    bench_sub = _group(sub, "bench", "Benchmarks that print numbers.", cmd_bench)
     bvec = bench_sub.add_parser("vectors", help="Peak RSS and wall time of skill extract + inject (vs mergekit).")
     bvec.add_argument("--sizes", default="default,large",
                       help="Comma-separated: default (SmolLM2-135M), large (~0.66B random Llama, ~500 MB shards), "
@@ -488,10 +470,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "flip between CPUs whose float rounding differs; a broken harness moves rates far more).")
     reg.add_argument("--update", action="store_true", help="Measure and rewrite the baseline (after an intended "
                                                            "change; commit it with that change).")
-    bench.set_defaults(func=cmd_bench)
 
     cats = sub.add_parser("categories", help="List the task categories.")
-    cats.add_argument("--suite", choices=["native", "stabletoolbench"], default="native", help="Which suite.")
+    cats.add_argument("--suite", choices=list(SUITES), default="native", help="Which suite.")
     cats.set_defaults(func=cmd_categories)
 
     srv = sub.add_parser("serve", help="Serve a model behind an OpenAI-compatible chat-completions endpoint (hf).")

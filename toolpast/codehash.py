@@ -2,7 +2,7 @@
 
 A hand-bumped version number is forgotten; a digest of all of toolpast + toolenv would throw away hours of
 training whenever a leaderboard page or the CLI changes. So a stage's digest covers exactly the source files it
-can execute: the import closure of its entry modules within toolpast and toolenv (`pipeline.STAGE_CODE`), plus the
+can execute: the import closure of its entry modules within toolpast and toolenv (`stages.runner.STAGE_CODE`), plus the
 file that defines its build function, found statically (nothing is imported to hash it) and conservatively (a
 module that is reached is hashed even if the stage never calls it). A module depends on
 - every toolpast/toolenv module it imports, at the top or inside a function (lazy imports are how this code

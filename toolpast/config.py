@@ -80,16 +80,24 @@ class SFTConfig(TrainConfig):
         description="Stage 2 settings (data = docs+trajectories only).")
 
 
-class RLConfig(TrainConfig):
-    """GRPO on the source categories' training tasks, with the environment's grader as reward."""
+class GRPOSettings(TrainConfig):
+    """What every GRPO stage (toolpast.stages.grpo) needs, whatever its rollout and reward: the tool-use RL
+    (`RLConfig`) and the QA RL (`toolpast.qa.config.QARLConfig`) extend it."""
 
     steps: int = Field(12, ge=1, description="GRPO optimizer steps.")
     learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
-    prompts_per_step: int = Field(2, ge=1, description="Distinct tasks per step; each gets num_generations rollouts.")
-    num_generations: int = Field(4, ge=2, description="Rollouts per task (the GRPO group size).")
+    prompts_per_step: int = Field(2, ge=1, description="Distinct prompts (tasks, questions) per step; each gets "
+                                                       "num_generations samples.")
+    num_generations: int = Field(4, ge=2, description="Samples per prompt (the GRPO group size).")
     temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
     beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model, "
                                                 "and so no KL in the log).")
+    use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
+
+
+class RLConfig(GRPOSettings):
+    """GRPO on the source categories' training tasks, with the environment's grader as reward."""
+
     scale_rewards: Literal["group", "batch", "none"] = Field(
         "group", description="GRPO advantage scaling (TRL): divide by the group's reward std (group), the batch's "
                              "(batch), or not at all (none; Dr. GRPO). With near-constant shaped rewards, group "
@@ -104,7 +112,6 @@ class RLConfig(TrainConfig):
                               "first author's ToolBench reward (per turn +0.1 valid call, -0.1 a well-formed call "
                               "of a bad API, -0.2 an invalid action; last turn +0.2 finished / -0.5 not; plus a "
                               "pass reward 1 solved / 0.5 partially / 0 unsolved), summed over the episode.")
-    use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
     vllm_gpu_memory_utilization: float = Field(0.3, gt=0, le=1, description="use_vllm: share of each GPU's memory "
                                                                              "the colocated engine takes for weights "
                                                                              "and KV cache (TRL's option).")

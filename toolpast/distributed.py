@@ -9,7 +9,7 @@ collective open, while main builds a main-only stage (a 7B skill vector takes mi
 TOOLPAST_DIST_TIMEOUT_S seconds (default 6 hours) before giving up on a rank: long enough for any main-only
 stage, short enough that a lost rank still ends the run.
 
-Who does what (pipeline.Runner): main decides reuse and is the only rank that takes the store's lock or writes in
+Who does what (stages.runner.Runner): main decides reuse and is the only rank that takes the store's lock or writes in
 the store; training stages are collective (every rank runs TRL's trainer on main's `.partial` directory, and only
 main writes toolpast's own files there), evaluation is sharded (`shard`, outcomes `gather`ed to main), the vector,
 injection and orthogonality stages run on main while the others wait. A failure on main is `broadcast` so the

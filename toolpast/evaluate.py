@@ -22,6 +22,7 @@ from toolpast.leaderboard.schema import Metrics, TaskOutcome
 from toolpast.leaderboard.stats import pass_k_fields, wilson_interval
 from toolpast.progress import progress_bar
 from toolpast.rollout.seeds import episode_key
+from toolpast.stages.context import StageContext
 
 
 def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, tokenizer):
@@ -120,9 +121,8 @@ def _finished_rows(path: Path) -> dict[tuple[str, int], dict]:
     return rows
 
 
-def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int, dtype: str, workdir: Path,
-             title: str) -> dict:
-    """Episodes of `model_dir` on `tasks`, appended to workdir/episodes.jsonl batch by batch; the summary.
+def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, ctx: StageContext) -> dict:
+    """Episodes of `model_dir` on `tasks`, appended to ctx.workdir/episodes.jsonl batch by batch; the summary.
 
     Under several processes (toolpast.distributed) every rank calls this on the same workdir: main reads what a
     killed attempt finished and tells the others; the batches to run are cut exactly as one process cuts them
@@ -134,7 +134,7 @@ def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int
     """
     if cfg.samples > 1 and cfg.temperature == 0:
         raise ValueError("eval.samples > 1 needs eval.temperature > 0: greedy samples are all identical")
-    log = workdir / "episodes.jsonl"
+    log = ctx.workdir / "episodes.jsonl"
     main = distributed.is_main()
     done: dict[tuple[str, int], dict] = {}  # main's rows; the others only need to know which are done
 
@@ -149,9 +149,9 @@ def evaluate(model_dir: Path, tasks: list, book: str, cfg: EvalConfig, seed: int
     ranks = distributed.world_size()
     mine = distributed.shard(batches)
     limits = toolenv.EpisodeLimits(max_steps=cfg.max_turns)
-    with progress_bar(title, total=len(jobs)) if main else nullcontext(lambda *a, **k: None) as advance:
+    with progress_bar(ctx.title, total=len(jobs)) if main else nullcontext(lambda *a, **k: None) as advance:
         advance(len(jobs) - len(todo), info="resumed" if finished else "")
-        run = episode_runner(model_dir, cfg, seed, dtype) if mine else None
+        run = episode_runner(model_dir, cfg, ctx.seed, ctx.dtype) if mine else None
         try:
             for step in range(-(-len(batches) // ranks)):  # rounds of one batch per rank
                 rows = []

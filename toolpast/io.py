@@ -1,17 +1,23 @@
-"""Atomic file writes: a reader never sees a half-written file, a killed writer leaves the old one intact.
+"""Atomic output: a reader sees a file or a directory complete under its final name or not at all, and a killed
+writer leaves the old one intact.
 
-Files get the mode the process umask gives any new file (0644 under the usual 022), like `open()` would: a shared
-`$TOOLPAST_HOME` or a published leaderboard stays readable by whom the user's umask allows. (`tempfile.mkstemp`
-would make every output 0600.)
+Every file goes to a temp name in its own directory and is `os.replace`d into place after fsync; a whole output
+directory is built in a partial directory beside it and renamed into place when everything in it is written
+(`staged_dir`). Files get the mode the process umask gives any new file (0644 under the usual 022), like `open()`
+would: a shared `$TOOLPAST_HOME` or a published leaderboard stays readable by whom the user's umask allows.
+(`tempfile.mkstemp` would make every output 0600.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 def create_temp_beside(path: Path) -> tuple[int, Path]:
@@ -26,23 +32,71 @@ def create_temp_beside(path: Path) -> tuple[int, Path]:
             continue
 
 
+def fsync_dir(path: Path) -> None:
+    """Make the names in `path` durable (a rename is only on disk once its directory is synced)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+class AtomicFile:
+    """A temp file next to `path`; `commit` fsyncs it and renames it onto `path`, `discard` deletes it.
+
+    As a context manager it yields the open file, commits on a clean exit and discards on an exception.
+    """
+
+    def __init__(self, path: str | Path, mode: str = "wb") -> None:
+        self.path = Path(path)
+        fd, self.tmp = create_temp_beside(self.path)
+        self.file: IO = os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"}))
+
+    def commit(self) -> None:
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self.file.close()
+        self.tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> IO:
+        return self.file
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = create_temp_beside(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with AtomicFile(path, "w") as handle:
+        handle.write(text)
 
 
 def atomic_write_json(path: Path, payload: Any) -> None:
     atomic_write_text(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+def atomic_copy(src: str | Path, dst: str | Path) -> None:
+    with open(src, "rb") as fin, AtomicFile(dst, "wb") as fout:
+        shutil.copyfileobj(fin, fout, 8 * 1024 * 1024)
+    stat = os.stat(src)  # times only: the copy's mode is the umask's, not a 0600 left by the source's writer
+    os.utime(dst, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def process_umask() -> int:
@@ -71,3 +125,65 @@ def apply_umask(directory: Path) -> None:
             wanted = (0o777 if mode & 0o111 else 0o666) & ~mask
             if mode != wanted:
                 os.chmod(path, wanted)
+
+
+def partial_dir(final: Path, resumable: bool = False) -> Path:
+    """Where `staged_dir` builds `final`: `<final>.partial` when a killed run's work is resumed from it, else a
+    fresh `<final>.partial-<pid>` of this process."""
+    return final.with_name(f"{final.name}.partial" if resumable else f"{final.name}.partial-{os.getpid()}")
+
+
+@contextlib.contextmanager
+def staged_dir(final: str | Path, *, overwrite: bool = False, resumable: bool = False,
+               scratch: frozenset[str] = frozenset(), first_wins: bool = False) -> Iterator[Path]:
+    """Yield the partial dir of `final` to fill; publish it as `final` only if the block succeeds.
+
+    Fresh (default): the partial dir starts empty and an exception removes it. Resumable: it is kept across
+    runs (a stage or a training run finds its checkpoints there after a kill) and an exception removes it only
+    when it holds nothing but the `scratch` names (no work to resume). `final` must not exist unless `overwrite`;
+    an old one is swapped out only after the new one is complete. Published files get the umask's modes.
+    first_wins: several processes may build the same content at once (a cached model conversion); if another one
+    published `final` while this one was building, keep theirs and drop this build.
+    """
+    final = Path(final).absolute()
+    if final.exists() and not (overwrite or first_wins):
+        raise FileExistsError(f"{final} already exists (pass overwrite=True to replace it)")
+    partial = partial_dir(final, resumable)
+    if not resumable and partial.exists():  # left by an earlier crashed run that had our pid
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=resumable)
+    try:
+        yield partial
+    except BaseException:
+        if not resumable or _holds_only(partial, scratch):
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+    try:
+        apply_umask(partial)  # some writers (safetensors, save_pretrained) create 0600 files whatever the umask
+        fsync_dir(partial)
+        if first_wins and final.exists():
+            shutil.rmtree(partial, ignore_errors=True)
+            return
+        if final.exists() or final.is_symlink():
+            old = final.with_name(f"{final.name}.replaced-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)  # left by an earlier crashed run that had our pid
+            os.replace(final, old)
+            os.replace(partial, final)
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+        else:
+            os.replace(partial, final)
+        fsync_dir(final.parent)
+    except BaseException:
+        if not resumable:
+            shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _holds_only(directory: Path, names: frozenset[str]) -> bool:
+    try:
+        return all(path.name in names for path in directory.iterdir())
+    except OSError:
+        return False

@@ -1,7 +1,9 @@
-"""`--set a.b=value` overrides on typed configs, validated by pydantic, and help text generated from fields."""
+"""`--set a.b=value` overrides on typed configs, validated by pydantic; the command-line options that feed them
+(a preset, flags that are --set written short) and help text generated from fields, for every command alike."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
@@ -65,3 +67,32 @@ def describe_fields(model: type[BaseModel], prefix: str = "") -> list[tuple[str,
         else:
             rows.append((prefix + name, json.dumps(value), field.description or ""))
     return rows
+
+
+def settings_epilog(model: type[BaseModel]) -> str:
+    """The --help epilog of a command configured by `model`: every settable path, its default and meaning."""
+    rows = "\n".join(f"  {path:<34} {default:<14} {desc}" for path, default, desc in describe_fields(model))
+    return f"settings for --set (path, default, meaning):\n{rows}"
+
+
+def add_config_options(parser: argparse.ArgumentParser, model: type[BaseModel], presets: list[str],
+                       preset_help: str) -> None:
+    """The options of every command whose config is a preset plus overrides: --preset, --model and --seed (their
+    help is the config field's), and the repeatable --set."""
+    fields = model.model_fields
+    parser.add_argument("--preset", default="cpu", choices=presets, help=f"Starting config: {preset_help}")
+    parser.add_argument("--model", help=f"{fields['model'].description} Overrides the preset's model.")
+    parser.add_argument("--seed", type=int, help=fields["seed"].description)
+    parser.add_argument("--set", action="append", metavar="PATH=VALUE",
+                        help="Override any config field (repeatable), e.g. --set seed=3; all fields below.")
+
+
+def flag_sets(args: argparse.Namespace, paths: dict[str, str], as_json: tuple[str, ...] = ()) -> list[str]:
+    """The flags given on the command line as `path=value` assignments (flag -> dotted config path): a flag is a
+    --set written short, so both get apply_overrides' validation and error messages. `as_json`: list flags."""
+    sets = []
+    for flag, path in paths.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            sets.append(f"{path}={json.dumps(value) if flag in as_json else value}")
+    return sets

@@ -1,36 +1,17 @@
-"""Iterative skill refinement (PaST, DESIGN.md section 1): K rounds over disjoint parts of the source data.
+"""The tool-use run's K refinement rounds (stages/rounds.py) over disjoint parts of the source categories' data.
 
-v_0 = 0. Round k: SFT the base on part k's docs -> sft_k; start_k = sft_k + v_(k-1) (lambda 1, as in the paper;
-round 1 starts from sft_1); GRPO from start_k on part k's tasks -> rl_k; v_k = rl_k - sft_k. The vector is taken
-against sft_k, not start_k, so v_k carries v_(k-1) forward plus what round k's RL added; v_K is the one injected.
-How the parts are dealt is `toolpast.stages.data.subset`. With K = 1 this is the plain pipeline, stage keys and
-all, so existing caches stay valid; with K > 1 the SFT and RL specs also name their part ("round", "rounds").
+Round k: SFT on part k's docs, GRPO on part k's train tasks, v_k = rl_k - sft_k (rounds.refine says how the
+rounds chain). How the parts are dealt is `toolpast.stages.data.subset`. With K = 1 this is the plain pipeline,
+stage keys and all, so existing caches stay valid; with K > 1 the SFT and RL specs also name their part ("round",
+"rounds") and the stage names carry ":k/K".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from toolpast.artifacts import Artifact
 from toolpast.config import RunConfig
 from toolpast.stages.data import knowledge_rows, rl_tasks
-
-if TYPE_CHECKING:
-    from toolpast.pipeline import Stages
-
-REFINE_LAMBDA = 1.0  # theta_sft_k + v_(k-1): the paper adds the previous vector at full scale
-
-
-@dataclass(frozen=True)
-class Round:
-    """The artifacts of one refinement round."""
-
-    k: int
-    sft: Artifact  # the base SFT'd on part k's source docs
-    start: Artifact | None  # sft + v_(k-1), where RL started; None in round 1 (RL starts from sft)
-    rl: Artifact
-    vector: Artifact  # v_k = rl - sft
+from toolpast.stages.rounds import REFINE_LAMBDA, Round, RoundStages, refine_rounds
+from toolpast.tool_stages import Stages
 
 
 def check_parts(cfg: RunConfig) -> None:
@@ -41,18 +22,16 @@ def check_parts(cfg: RunConfig) -> None:
 
 
 def refine(stages: Stages) -> list[Round]:
-    """Run (or reuse) all K rounds; the last round's vector is the skill vector of the run."""
+    """Run (or reuse) all K rounds on the source categories; the last round's vector is the run's skill vector."""
     cfg = stages.cfg
     total = cfg.refine_rounds
-    rounds: list[Round] = []
-    for k in range(1, total + 1):
-        label = "" if total == 1 else f":{k}/{total}"
-        part = (k, total)
-        sft = stages.knowledge_sft("sft_source" + label, cfg.source, stages.base, part)
-        start = None
-        if rounds:
-            start = stages.inject(f"inject:start{label}", stages.model_of(sft), rounds[-1].vector, REFINE_LAMBDA)
-        rl = stages.rl("rl" + label, cfg.source, stages.model_of(start or sft), part)
-        vector = stages.vector("vector" + label, rl, sft)
-        rounds.append(Round(k=k, sft=sft, start=start, rl=rl, vector=vector))
-    return rounds
+
+    def label(k: int) -> str:
+        return "" if total == 1 else f":{k}/{total}"
+
+    return refine_rounds(RoundStages(
+        rounds=total,
+        sft=lambda k: stages.knowledge_sft("sft_source" + label(k), cfg.source, stages.base, (k, total)),
+        inject=lambda k, sft, previous: stages.inject(f"inject:start{label(k)}", sft, previous, REFINE_LAMBDA),
+        rl=lambda k, start: stages.rl("rl" + label(k), cfg.source, start, (k, total)),
+        vector=lambda k, rl, sft: stages.vector("vector" + label(k), rl, sft)))

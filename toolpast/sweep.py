@@ -23,9 +23,13 @@ from toolpast.artifacts import ArtifactStore
 from toolpast.config import RunConfig
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Entry, Leaderboard, Variant
-from toolpast.pipeline import check_config, check_eval_tasks, check_export, evaluate_target, prepare
+from toolpast.pipeline import check_config, check_eval_tasks, check_export, entry, evaluate_target, prepare
 from toolpast.progress import console
+from toolpast.refinement import refine
 from toolpast.shard import Shard
+from toolpast.stages.model_ref import Model
+from toolpast.stages.rounds import Round
+from toolpast.tool_stages import Stages
 
 TASK_SUITE = Path(__file__).resolve().parent.parent / "tasks" / "native.json"
 SWEEP_VARIANTS = ["sft", "past"]  # base, open_book and the extra variants only when asked for (cost per target)
@@ -66,16 +70,16 @@ def write_outputs(board: Leaderboard, export: Path) -> None:
     atomic_write_text(table, render_markdown(transfer, ladder(board, transfer, split=split)))
 
 
-def _source_ladder(stages, rounds, command: str) -> list[Entry]:
+def _source_ladder(stages: Stages, rounds: list[Round], command: str) -> list[Entry]:
     """Rung (b): does RL help where it was trained? The source SFT and RL models on each source's own tasks."""
     cfg, last = stages.cfg, rounds[-1]
     entries = []
     for source in cfg.source:
         for name, artifact in (("source_sft", last.sft), ("source_rl", last.rl)):
-            model = stages.model_of(artifact)
+            model = Model.of(artifact)
             result = stages.evaluate(name, model, source, "closed")
             variant = Variant(name=name, source_categories=list(cfg.source), rounds=len(rounds))
-            entries.append(stages.entry(variant, model, source, "closed", result, command))
+            entries.append(entry(stages, variant, model, source, "closed", result, command))
     return entries
 
 
@@ -84,8 +88,6 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
               shard: Shard | None = None) -> Leaderboard:
     """Build the table for every (seed, target) (with a shard: its share of them); the leaderboard and its page
     are rewritten after each target."""
-    from toolpast.refinement import refine
-
     if not seeds:
         raise ValueError("--seeds needs at least one seed")
     store = store or ArtifactStore()

@@ -16,16 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from toolpast.artifacts import Artifact
 from toolpast.leaderboard.schema import Variant
-from toolpast.refinement import Round
+from toolpast.stages.model_ref import Model
+from toolpast.stages.rounds import Round
+from toolpast.tool_stages import Stages
 
 FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max
-
-if TYPE_CHECKING:
-    from toolpast.pipeline import Model, Stages
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def variant_models(name: str, stages: Stages, rounds: list[Round],
     skill = {"vector_id": last.vector.key, "source_categories": list(cfg.source), "rounds": len(rounds)}
 
     def target() -> Model:
-        return stages.model_of(sft_target())
+        return Model.of(sft_target())
 
     def past() -> list[Candidate]:
         lams = sweep(cfg.lam, cfg.lam_sweep)
@@ -69,24 +67,24 @@ def variant_models(name: str, stages: Stages, rounds: list[Round],
         for lam in lams:
             tag = "" if len(lams) == 1 else f"@{lam:g}"
             injected = stages.inject(f"inject{':' + tag[1:] if tag else ''}", target(), last.vector, lam)
-            out.append(Candidate(f"past{tag}", stages.model_of(injected), "closed",
+            out.append(Candidate(f"past{tag}", Model.of(injected), "closed",
                                  Variant(name="past", lam=lam, **skill)))
         return out
 
     def pre_injection() -> list[Candidate]:
         injected = stages.inject("inject:pre", stages.base, last.vector, cfg.lam)
-        tuned = stages.knowledge_sft("sft_target:pre", [cfg.target], stages.model_of(injected))
-        return [Candidate("pre_injection", stages.model_of(tuned), "closed",
+        tuned = stages.knowledge_sft("sft_target:pre", [cfg.target], Model.of(injected))
+        return [Candidate("pre_injection", Model.of(tuned), "closed",
                           Variant(name="pre_injection", lam=cfg.lam, **skill))]
 
     def sequential() -> list[Candidate]:
-        tuned = stages.knowledge_sft("sft_target:seq", [cfg.target], stages.model_of(last.rl))
-        return [Candidate("sequential", stages.model_of(tuned), "closed",
+        tuned = stages.knowledge_sft("sft_target:seq", [cfg.target], Model.of(last.rl))
+        return [Candidate("sequential", Model.of(tuned), "closed",
                           Variant(name="sequential", source_categories=list(cfg.source), rounds=len(rounds)))]
 
     def target_rl() -> list[Candidate]:
         trained = stages.rl("rl:target", [cfg.target], target())
-        return [Candidate("target_rl", stages.model_of(trained), "closed", Variant(name="target_rl"))]
+        return [Candidate("target_rl", Model.of(trained), "closed", Variant(name="target_rl"))]
 
     builders: dict[str, Callable[[], list[Candidate]]] = {
         "base": lambda: [Candidate("base", stages.base, "closed", Variant(name="base"))],

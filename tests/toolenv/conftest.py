@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from started_servers import started_servers
 
 import toolenv
 
@@ -120,12 +121,4 @@ class FakeChat:
 @pytest.fixture
 def fake_chat():
     """Start fake chat endpoints: ``fake_chat(reply)``; all are shut down after the test."""
-    started: list[FakeChat] = []
-
-    def start(reply) -> FakeChat:
-        started.append(FakeChat(reply))
-        return started[-1]
-
-    yield start
-    for chat in started:
-        chat.close()
+    yield from started_servers(FakeChat)

@@ -4,8 +4,7 @@ import pytest
 
 from toolenv.answers import fact_recall
 
-
-@pytest.mark.parametrize("fact, answer", [
+FOUND = [
     ("142.35", "The price is $142.35."),
     ("142.35", "about 142.349 USD"),
     ("1234567", "1,234,567 riders"),
@@ -15,21 +14,21 @@ from toolenv.answers import fact_recall
     ("2024-05-01", "on 2024/05/01"),
     ("19:30", "starts at 19:30."),
     ("The Silent River", "Answer: the silent river!"),
-])
-def test_facts_found(fact, answer):
-    assert fact_recall([fact], answer) == 1.0
-
-
-@pytest.mark.parametrize("fact, answer", [
+]
+NOT_FOUND = [
     ("142.35", "The price is 142.3."),
     ("42", "42.4"),
     ("4821", "STK-4821"),
     ("Lyon", "Lyonnais"),
     ("STK-4821", "STK-48210"),
     ("12", ""),
-])
-def test_facts_not_found(fact, answer):
-    assert fact_recall([fact], answer) == 0.0
+]
+
+
+@pytest.mark.parametrize("fact, answer, recall",
+                         [(*case, 1.0) for case in FOUND] + [(*case, 0.0) for case in NOT_FOUND])
+def test_a_fact_is_found_or_not(fact, answer, recall):
+    assert fact_recall([fact], answer) == recall
 
 
 def test_recall_is_the_fraction_of_facts():

@@ -5,8 +5,13 @@ import json
 import pytest
 
 import toolenv
-from toolenv.doc_pairs import (INTENT_QUERY_TEMPLATES, INTENT_TO_JSON_TEMPLATES, NAME_QUERY_TEMPLATES,
-                               NAME_TO_JSON_TEMPLATES, PAIRS_PER_API)
+from toolenv.doc_pairs import (
+    INTENT_QUERY_TEMPLATES,
+    INTENT_TO_JSON_TEMPLATES,
+    NAME_QUERY_TEMPLATES,
+    NAME_TO_JSON_TEMPLATES,
+    PAIRS_PER_API,
+)
 
 ALL = toolenv.list_categories()
 

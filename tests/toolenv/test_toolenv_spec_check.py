@@ -2,7 +2,8 @@
 
 import pytest
 
-from toolenv.spec import CategorySpec, F, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import F, ListBy, Search, TableSpec, Update, api, tool
 
 ITEMS = TableSpec(name="items", entity="item", prefix="ITM", names="{adj} {noun}",
                   fields=(F.enum("kind", "kind", "a, b"), F.int("size", "size", 1, 9),

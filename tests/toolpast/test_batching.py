@@ -48,9 +48,11 @@ def test_presets_split_on_the_gpu_counts_they_are_meant_for():
         check_step_splits(RunConfig(rl={"micro_batch_size": 5, "prompts_per_step": 3}), 1)
 
 
-def _recording(monkeypatch, module) -> list[tuple[str, int]]:
+def _recording(monkeypatch, module, trainer_module=None) -> list[tuple[str, int]]:
     """Record the micro-batch and accumulation a stage module computes and hands to TRL (TRL's own config
-    classes cannot be wrapped: the Trainer pickles them into checkpoints)."""
+    classes cannot be wrapped: the Trainer pickles them into checkpoints). `trainer_module`: where the stage
+    builds its trainer arguments, when not in `module` (GRPO: the shared stages/grpo.py)."""
+    trainer_module = trainer_module or module
     seen = []
 
     def split(*args, **kwargs):
@@ -58,7 +60,7 @@ def _recording(monkeypatch, module) -> list[tuple[str, int]]:
         seen.append(("micro", result.micro_batch))
         return result
 
-    common = module.common_trainer_args
+    common = trainer_module.common_trainer_args
 
     def args(*a, **kw):
         result = common(*a, **kw)
@@ -66,7 +68,7 @@ def _recording(monkeypatch, module) -> list[tuple[str, int]]:
         return result
 
     monkeypatch.setattr(module, "split_step", split)
-    monkeypatch.setattr(module, "common_trainer_args", args)
+    monkeypatch.setattr(trainer_module, "common_trainer_args", args)
     return seen
 
 
@@ -105,9 +107,10 @@ def test_grpo_rolls_out_the_whole_group_once_per_step_whatever_the_micro_batch(t
 
     cfg = smoke()
     rl = cfg.rl.model_copy(update={"steps": 1, "micro_batch_size": 1})  # group 4 = 4 micro-batches
+    import toolpast.stages.grpo
     import toolpast.stages.rl
 
-    seen = _recording(monkeypatch, toolpast.stages.rl)
+    seen = _recording(monkeypatch, toolpast.stages.rl, toolpast.stages.grpo)
     run_rl(tiny_model_dir, rl_tasks(cfg)[:4], rl, tmp_path, 0, "float32")
     assert sorted(seen) == [("accumulation", 4), ("micro", 1)]  # TRL: 4 passes of 1 episode, one rollout of 4
     rows = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]

@@ -25,16 +25,34 @@ def test_every_field_is_documented():
     assert not undocumented, undocumented
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
-def test_presets_are_valid_configs(name):
-    cfg = get_preset(name)
+@pytest.mark.parametrize("suite, name", [(suite, name) for suite in PRESETS for name in PRESETS[suite]])
+def test_presets_are_valid_configs(suite, name):
+    cfg = get_preset(name, suite)
     assert cfg.preset == name
-    RunConfig.model_validate(cfg.model_dump())
+    type(cfg).model_validate(cfg.model_dump())
 
 
-def test_unknown_preset():
-    with pytest.raises(ValueError, match="smoke"):
-        get_preset("huge")
+def test_every_suite_offers_the_same_preset_names():
+    assert {suite: list(presets) for suite, presets in PRESETS.items()} == {
+        "tool-use": ["smoke", "cpu", "paper"], "squad": ["smoke", "cpu", "paper"], "loogle": ["smoke", "cpu", "paper"]}
+    assert isinstance(get_preset("cpu"), RunConfig)
+
+
+@pytest.mark.parametrize("suite", sorted(PRESETS))
+def test_unknown_preset(suite):
+    with pytest.raises(ValueError, match="unknown preset 'huge'; choose one of .*smoke"):
+        get_preset("huge", suite)
+
+
+def test_grpo_settings_are_declared_once():
+    """Tool-use RL and QA RL extend one GRPO base; only their own fields and defaults differ."""
+    from toolpast.config import GRPOSettings, RLConfig
+    from toolpast.qa.config import QARLConfig
+
+    shared = set(GRPOSettings.model_fields)
+    assert issubclass(RLConfig, GRPOSettings) and issubclass(QARLConfig, GRPOSettings)
+    assert set(QARLConfig.model_fields) - shared == {"max_new_tokens"}
+    assert (RLConfig().steps, QARLConfig().steps) == (12, 10)
 
 
 @pytest.mark.parametrize("sets, message", [

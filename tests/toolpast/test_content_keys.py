@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-import toolpast.pipeline as pipeline
+import toolpast.tool_stages as tool_stages
 from toolpast.artifacts import Artifact, ArtifactStore
 from toolpast.codehash import CodeIndex, package_dirs
 from toolpast.leaderboard.merge import merge_boards
-from toolpast.pipeline import STAGE_CODE, Runner, run_pipeline, stage_code
+from toolpast.pipeline import run_pipeline
 from toolpast.presets import smoke
+from toolpast.stages.runner import STAGE_CODE, Runner, stage_code
 
 
 def _copy_model(start_model, rows, cfg, workdir, seed, dtype, title="") -> dict:
@@ -49,8 +50,8 @@ class Store(ArtifactStore):
 
 @pytest.fixture
 def fast_training(monkeypatch, tiny_model_dir):
-    monkeypatch.setattr(pipeline, "run_sft", _copy_model)
-    monkeypatch.setattr(pipeline, "run_rl", _copy_model)
+    monkeypatch.setattr(tool_stages, "run_sft", _copy_model)
+    monkeypatch.setattr(tool_stages, "run_rl", _copy_model)
 
 
 def _keys(root: Path) -> set[str]:
@@ -106,7 +107,7 @@ def _tree(tmp_path: Path, name: str, packages: list[Path] | None = None) -> Path
 
 def _digests(root: Path) -> dict[str, str]:
     index = CodeIndex([root / "toolpast", root / "toolenv"])
-    return {kind: index.digest(roots, ("toolpast.pipeline",)) for kind, roots in STAGE_CODE.items()}
+    return {kind: index.digest(roots, ("toolpast.tool_stages",)) for kind, roots in STAGE_CODE.items()}
 
 
 def _edit(path: Path) -> None:
@@ -138,7 +139,7 @@ def test_code_digest_follows_exactly_the_code_a_stage_runs(tmp_path):
     assert {"rl", "eval", "sft_source"} <= changed
 
     before = _digests(root)
-    _edit(root / "toolpast" / "pipeline.py")  # the stages' build functions live there
+    _edit(root / "toolpast" / "tool_stages.py")  # the stages' build functions live there
     assert all(digest != before[kind] for kind, digest in _digests(root).items())
 
 

@@ -111,7 +111,8 @@ def _worker(out: Path, model_dir: Path) -> None:
     """One rank of the two-process scenario (run by torchrun); writes out/report-<rank>.json."""
     from toolpast.artifacts import ArtifactStore
     from toolpast.evaluate import evaluate
-    from toolpast.pipeline import Runner
+    from toolpast.stages.context import StageContext
+    from toolpast.stages.runner import Runner
 
     me = distributed.rank()
     report: dict = {"rank": me, "world": distributed.world_size()}
@@ -151,7 +152,7 @@ def _worker(out: Path, model_dir: Path) -> None:
 
     tasks, cfg = _eval_setup()
     for name in ("eval2", "resumed2"):
-        report[name] = evaluate(model_dir, tasks, "closed", cfg, 0, "float32", out / name, name)
+        report[name] = evaluate(model_dir, tasks, "closed", cfg, StageContext(0, "float32", out / name, name))
     distributed.barrier()
     (out / f"report-{me}.json").write_text(json.dumps(report))
 
@@ -160,12 +161,13 @@ def _worker(out: Path, model_dir: Path) -> None:
 def two_ranks(tiny_model_dir, tmp_path_factory):
     """Reference evaluation in this process, then the scenario under `torchrun --nproc_per_node 2`."""
     from toolpast.evaluate import evaluate
+    from toolpast.stages.context import StageContext
 
     out = tmp_path_factory.mktemp("ranks")
     model = _sharp_model(tiny_model_dir, out / "sharp")
     tasks, cfg = _eval_setup()
     (out / "eval1").mkdir()
-    reference = evaluate(model, tasks, "closed", cfg, 0, "float32", out / "eval1", "one process")
+    reference = evaluate(model, tasks, "closed", cfg, StageContext(0, "float32", out / "eval1", "one process"))
     for name in ("eval2", "resumed2"):
         (out / name).mkdir()
     rows = (out / "eval1" / "episodes.jsonl").read_text().splitlines(keepends=True)

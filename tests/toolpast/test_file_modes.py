@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from toolpast.artifacts import ArtifactStore
-from toolpast.io import apply_umask, atomic_write_json, atomic_write_text, process_umask
-from toolpast.vectors.atomic import atomic_copy
+from toolpast.io import apply_umask, atomic_copy, atomic_write_json, atomic_write_text, process_umask
 
 
 @pytest.fixture(params=[0o022, 0o027])

@@ -14,17 +14,20 @@ from safetensors.torch import load_file
 
 import toolpast.stages.rl as rl_stage
 from toolpast.artifacts import ArtifactStore, stage_key
-from toolpast.pipeline import Model, Stages, build_id, run_pipeline
+from toolpast.pipeline import run_pipeline
 from toolpast.presets import smoke
 from toolpast.refinement import refine
 from toolpast.stages.data import eval_tasks, knowledge_rows, rl_tasks
+from toolpast.stages.model_ref import Model
+from toolpast.stages.runner import build_id
+from toolpast.tool_stages import Stages
 from toolpast.variants import sweep, variant_models
 
 NEW_VARIANTS = ["pre_injection", "sequential", "target_rl"]
 
 
 class RecordingRunner:
-    """Stands in for pipeline.Runner: records (name, spec) and hands back an artifact-like object, runs nothing."""
+    """Stands in for stages.runner.Runner: records (name, spec) and hands back an artifact-like object, runs nothing."""
 
     def __init__(self):
         self.calls: list[tuple[str, dict]] = []
@@ -101,7 +104,7 @@ def test_lambda_sweep_injects_once_per_distinct_lambda():
 
 
 def test_forced_stage_rebuilds_once_per_run_and_every_key_of_it(tmp_path):
-    from toolpast.pipeline import Runner
+    from toolpast.stages.runner import Runner
 
     calls = []
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from toolenv.spec import CategorySpec
+from toolenv.category_spec import CategorySpec
 
 __all__ = ["SPECS"]
 

@@ -1,6 +1,7 @@
 """Health_and_Fitness: an exercise library, nutrition facts and studio classes."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Quote, Search, TableSpec, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Quote, Search, TableSpec, api, tool
 
 SPEC = CategorySpec(
     name="Health_and_Fitness",

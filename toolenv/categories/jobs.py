@@ -1,6 +1,7 @@
 """Jobs: employer reviews, a job board and applications."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="Jobs",

@@ -1,6 +1,7 @@
 """Location: geocoding, points of interest and saved places."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Quote, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Quote, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="Location",

@@ -1,6 +1,7 @@
 """Medical: a drug database, provider directory and appointments."""
 
-from toolenv.spec import CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="Medical",

@@ -1,6 +1,7 @@
 """News_Media: outlets, article search and subscriptions."""
 
-from toolenv.spec import CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="News_Media",

@@ -1,6 +1,7 @@
 """Social: user profiles, post engagement and direct messages."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="Social",

@@ -1,6 +1,7 @@
 """Transportation: a route planner, stop finder and transit ticketing."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Quote, Search, TableSpec, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Quote, Search, TableSpec, api, tool
 
 SPEC = CategorySpec(
     name="Transportation",

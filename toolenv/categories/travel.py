@@ -1,6 +1,7 @@
 """Travel: hotel search, flight search and trip bookings."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 _CITIES = "Lisbon, Kyoto, Cusco, Tallinn, Marrakesh, Hobart, Reykjavik, Valparaiso"
 

@@ -1,6 +1,7 @@
 """Weather: city lookup, daily forecasts, air quality and alert subscriptions."""
 
-from toolenv.spec import Aggregate, CategorySpec, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
+from toolenv.category_spec import CategorySpec
+from toolenv.spec import Aggregate, Create, F, Get, ListBy, Search, TableSpec, Update, api, tool
 
 SPEC = CategorySpec(
     name="Weather",

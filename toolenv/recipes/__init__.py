@@ -9,11 +9,12 @@ tools -> G2_cross, any mutation -> act.
 
 from __future__ import annotations
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 from toolenv.recipes.act import create, update
 from toolenv.recipes.base import Draft, Recipe
 from toolenv.recipes.read import chain, compare, field_question, lookup_id, quote, stat, top
-from toolenv.spec import Aggregate, CategorySpec, Create, Get, ListBy, Quote, Search, Update
+from toolenv.spec import Aggregate, Create, Get, ListBy, Quote, Search, Update
 
 __all__ = ["Draft", "Recipe", "build_recipes"]
 

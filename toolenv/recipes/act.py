@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 from toolenv.recipes.base import Draft, Recipe, Sim, askable, draft, filter_phrase, fmt, label_of, locate, make
-from toolenv.spec import CategorySpec
 from toolenv.templates import listing
 from toolenv.world import World, draw_value
 

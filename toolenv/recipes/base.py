@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 from toolenv.records import TaskKind, ToolCall
-from toolenv.spec import CategorySpec, FieldSpec, TableSpec
+from toolenv.spec import FieldSpec, TableSpec
 from toolenv.templates import ANSWERS, QUERIES
 from toolenv.world import Row, World
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 from toolenv.recipes.base import (
     Draft,
@@ -18,15 +19,24 @@ from toolenv.recipes.base import (
     make,
     target,
 )
-from toolenv.spec import NUMERIC, CategorySpec
+from toolenv.spec import NUMERIC, TableSpec
 from toolenv.templates import ANSWERS, STAT_NAMES, STAT_QUERIES
-from toolenv.world import World
+from toolenv.world import Row, World
 
 __all__ = ["lookup_id", "field_question", "compare", "chain", "top", "stat", "quote"]
 
 
 def _columns(fn: Function) -> list[str]:
     return list(fn.impl.response)
+
+
+def _pick(rnd: random.Random, world: World, cat: CategorySpec, t: TableSpec, fields: list[str],
+          search: Function | None) -> tuple[Row, str, Sim, str] | None:
+    """A random record and field of ``t`` and how the query names the record (None when a search misses it)."""
+    row, field = rnd.choice(world.tables[t.name].rows), rnd.choice(fields)
+    sim = Sim(world)
+    where = locate(sim, search, cat, t.name, row)
+    return None if where is None else (row, field, sim, where)
 
 
 def lookup_id(cat: CategorySpec, search: Function) -> Recipe:
@@ -52,10 +62,9 @@ def field_question(cat: CategorySpec, get: Function, search: Function | None) ->
     name = "field_by_id" if search is None else "field_by_name"
 
     def sample(rnd: random.Random, world: World) -> Draft | None:
-        row, field = rnd.choice(world.tables[t.name].rows), rnd.choice(fields)
-        sim = Sim(world)
-        if (where := locate(sim, search, cat, t.name, row)) is None:
+        if (picked := _pick(rnd, world, cat, t, fields, search)) is None:
             return None
+        row, field, sim, where = picked
         value = sim(get, **{t.key: row[t.key]})[field]
         slots = {"target": where, "ref": where, "label": label_of(t, field), "value": fmt(value)}
         return draft(rnd, name, slots, [value], sim)
@@ -96,10 +105,9 @@ def chain(cat: CategorySpec, get: Function, link: str, get2: Function, search: F
     fields = askable(v, _columns(get2))
 
     def sample(rnd: random.Random, world: World) -> Draft | None:
-        row, field = rnd.choice(world.tables[t.name].rows), rnd.choice(fields)
-        sim = Sim(world)
-        if (where := locate(sim, search, cat, t.name, row)) is None:
+        if (picked := _pick(rnd, world, cat, t, fields, search)) is None:
             return None
+        row, field, sim, where = picked
         linked = sim(get, **{t.key: row[t.key]})[link]
         out = sim(get2, **{v.key: linked})
         via = out[v.name_field] if v.names is not None else linked

@@ -8,10 +8,10 @@ Data
     every record keeps the documented spelling, so calls map back to files.
 
 Categories
-    ``get_category(name, seed, **options)`` (also ``toolenv.get_category(..., suite=
-    "stabletoolbench")``) has the native interface: ``tasks(split, n)`` over disjoint
-    hash-based splits of the real queries, ``api_docs``, ``docs_text()`` and the closed-book
-    ``knowledge_corpus()`` built from API docs alone.
+    ``ToolBenchSuite.open(**options)`` (also ``toolenv.get_category(..., suite=
+    "stabletoolbench")``) implements ``toolenv.suite.Suite``: its categories have
+    ``tasks(split, n)`` over disjoint hash-based splits of the real queries, ``api_docs``,
+    ``docs_text()`` and the closed-book ``knowledge_corpus()`` built from API docs alone.
 
 Responses
     Arguments are validated against the docs in every mode. ``mock`` fills the API's
@@ -32,8 +32,7 @@ Serving
 from toolenv.toolbench.category import ToolBenchCategory
 from toolenv.toolbench.grading import SolvablePath, solvable_path, toolbench_grade
 from toolenv.toolbench.options import SUITE, SuiteOptions
-from toolenv.toolbench.oracle import oracle_actions
-from toolenv.toolbench.suite import ToolBenchSuite, get_category, list_categories, task_backend, toolbench_suite
+from toolenv.toolbench.suite import ToolBenchSuite, toolbench_suite
 
-__all__ = ["SUITE", "SolvablePath", "SuiteOptions", "ToolBenchCategory", "ToolBenchSuite", "get_category",
-           "list_categories", "oracle_actions", "solvable_path", "task_backend", "toolbench_grade", "toolbench_suite"]
+__all__ = ["SUITE", "SolvablePath", "SuiteOptions", "ToolBenchCategory", "ToolBenchSuite", "solvable_path",
+           "toolbench_grade", "toolbench_suite"]

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
 from toolenv.toolbench.canonical import canonical_json
+from toolenv.toolbench.jsonfile import write_json
 from toolenv.toolbench.records import ToolBenchApi
 
 __all__ = ["ResponseCache", "cache_key"]
@@ -106,10 +105,5 @@ class ResponseCache:
         with self._lock:
             raw = self._read_raw(path)
             raw.setdefault(key, entry)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.json"  # mode 0666 minus the umask (mkstemp: 0600)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(raw, handle, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
+            write_json(path, raw)
             entries.setdefault(key, entry)

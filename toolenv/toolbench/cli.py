@@ -1,22 +1,27 @@
-"""``python -m toolenv toolbench {stats,check,serve}``: real ToolBench data from the command line.
+"""``python -m toolenv toolbench {stats,check,serve,judge}``: real ToolBench data from the command line.
 
 ``stats`` prints query and API counts per category; ``check`` runs the oracle and a
 finish-at-once agent on every query and ends with ``oracle_success: X`` and
-``finish_now_success: Y``; ``serve`` answers StableToolBench's ``POST /virtual``.
+``finish_now_success: Y``; ``serve`` answers StableToolBench's ``POST /virtual``; ``judge``
+scores the episodes of an evaluation (toolpast's ``episodes.jsonl``) with StableToolBench's
+SoPR LLM judge, next to the judge-free solvable-path metric episodes are graded by.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from typing import Any
 
 from toolenv.episode import Episode
-from toolenv.records import EpisodeLimits, Task
+from toolenv.oracle import oracle_actions
+from toolenv.records import EpisodeLimits, Task, Trajectory
+from toolenv.toolbench.chat import EndpointError
 from toolenv.toolbench.grading import SolvablePath, solvable_path
+from toolenv.toolbench.judge import JudgeUnavailable, SoprJudge, sopr
 from toolenv.toolbench.options import SuiteOptions
-from toolenv.toolbench.oracle import oracle_actions
 from toolenv.toolbench.server import make_server
 from toolenv.toolbench.suite import toolbench_suite
 
@@ -88,6 +93,26 @@ def _serve(args: argparse.Namespace) -> None:
         server.server_close()
 
 
+def _judge(args: argparse.Namespace) -> None:
+    tasks = {t.id: t for t in toolbench_suite(_options(args)).tasks(args.seed)}
+    judge = SoprJudge(args.judge_endpoint, model=args.judge_model, cache_dir=args.judge_cache,
+                      api_key_env=args.judge_key_env, runs=args.runs)
+    results = []
+    with open(args.episodes, encoding="utf-8") as handle:
+        for line in filter(str.strip, handle):
+            row = json.loads(line)
+            if row["task_id"] not in tasks:
+                raise ValueError(f"episode of task {row['task_id']!r} is not a query of {args.data or 'the data'}")
+            try:
+                results.append(judge.judge(tasks[row["task_id"]].query, Trajectory.model_validate(row["trajectory"])))
+            except (JudgeUnavailable, EndpointError) as e:
+                sys.exit(f"error: {e}")
+    summary = sopr(results)
+    print(f"episodes: {len(results)}")
+    print("sopr_runs: " + ", ".join(f"{r:.4f}" for r in summary.run_rates))
+    print(f"sopr: {summary.mean:.4f} +- {summary.std:.4f}")
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default=None, help="query files: a folder, its test_instruction/, or one file "
                    "(default $TOOLENV_TOOLBENCH_DATA or ../shared/data/stabletoolbench)")
@@ -102,7 +127,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def add_toolbench_parser(sub: Any) -> None:
     """Register ``toolbench`` and its subcommands on the main parser's subparsers."""
-    tb = sub.add_parser("toolbench", help="real ToolBench/StableToolBench queries: stats, check, serve")
+    tb = sub.add_parser("toolbench", help="real ToolBench/StableToolBench queries: stats, check, serve, judge")
     tsub = tb.add_subparsers(dest="toolbench_command", required=True)
     s = tsub.add_parser("stats", help="query and API counts per category")
     _common(s)
@@ -116,3 +141,13 @@ def add_toolbench_parser(sub: Any) -> None:
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--verbose", action="store_true", help="log every request")
     s.set_defaults(run=_serve)
+    s = tsub.add_parser("judge", help="SoPR (StableToolBench's LLM judge) of evaluated episodes")
+    _common(s)
+    s.add_argument("episodes", help="episodes.jsonl of an evaluation (rows with task_id and trajectory)")
+    s.add_argument("--judge-endpoint", default=None,
+                   help="OpenAI-compatible base URL of the judge (default: cached verdicts only)")
+    s.add_argument("--judge-model", default="gpt-4o-mini", help="judge model (part of the verdict cache key)")
+    s.add_argument("--judge-key-env", default="OPENAI_API_KEY", help="environment variable holding the judge's key")
+    s.add_argument("--judge-cache", default=None, help="verdict cache (default $TOOLENV_TOOLBENCH_CACHE/sopr)")
+    s.add_argument("--runs", type=int, default=3, help="verdicts per episode (StableToolBench: 3)")
+    s.set_defaults(run=_judge)

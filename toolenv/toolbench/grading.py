@@ -14,14 +14,11 @@ import json
 
 from pydantic import BaseModel, Field
 
-from toolenv.grading import Grade
+from toolenv.grading import Grade, step_rates
 from toolenv.records import Task, Trajectory
 from toolenv.toolbench.grounding import observation_evidence, stated_values
 
 __all__ = ["SolvablePath", "solvable_path", "toolbench_grade"]
-
-_PARSED = frozenset({"ok", "api_error", "invalid_call", "finish", "give_up"})
-_VALID = frozenset({"ok", "api_error", "finish", "give_up"})
 
 
 class SolvablePath(BaseModel):
@@ -55,12 +52,8 @@ def solvable_path(task: Task, trajectory: Trajectory) -> SolvablePath:
 def toolbench_grade(task: Task, trajectory: Trajectory) -> Grade:
     """``solvable_path`` as a ``Grade`` (so rewards and reports work as for native tasks)."""
     path = solvable_path(task, trajectory)
-    statuses = [s.status for s in trajectory.steps]
-    n = len(statuses)
     return Grade(
         success=path.success, finished=path.finished, gave_up=trajectory.gave_up,
         answer_correct=path.answer_nonempty and path.answer_grounded, world_correct=None,
-        fact_recall=float(path.answer_grounded), format_rate=sum(s in _PARSED for s in statuses) / n if n else 0.0,
-        valid_call_rate=sum(s in _VALID for s in statuses) / n if n else 0.0, api_recall=path.relevant_recall,
-        n_steps=n, n_errors=sum(s.error for s in trajectory.steps),
+        fact_recall=float(path.answer_grounded), api_recall=path.relevant_recall, **step_rates(trajectory),
     )

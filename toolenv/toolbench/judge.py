@@ -11,9 +11,7 @@ endpoint, verdicts missing from the cache raise ``JudgeUnavailable``.
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import uuid
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +20,7 @@ from pydantic import BaseModel
 from toolenv.records import Trajectory
 from toolenv.toolbench.canonical import digest
 from toolenv.toolbench.chat import ChatEndpoint, EndpointError
+from toolenv.toolbench.jsonfile import write_json
 from toolenv.toolbench.options import default_cache_dir
 
 __all__ = ["Verdict", "SCORES", "JudgeResult", "SoprSummary", "JudgeUnavailable", "SoprJudge", "sopr"]
@@ -98,12 +97,7 @@ class SoprJudge:
                                        f"{self.cache_dir} and no judge endpoint is configured")
             verdict, reason = self._ask(query, trajectory)
             cached.append({"verdict": verdict, "reason": reason})
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".tmp-{uuid.uuid4().hex}.json"  # mode 0666 minus the umask (mkstemp: 0600)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(cached, handle, ensure_ascii=False, indent=1)
-            os.replace(tmp, path)
+            write_json(path, cached)
         runs = cached[: self.runs]
         return _result([c["verdict"] for c in runs], [c["reason"] for c in runs])
 

@@ -9,11 +9,12 @@ Responses come from the task's own simulator, so in llm mode this may ask the en
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from toolenv.ops import ApiError
 from toolenv.records import Task
 from toolenv.toolbench.grounding import observation_evidence
-from toolenv.toolbench.suite import suite_for
+from toolenv.toolbench.simulator import ApiFunction
 
 __all__ = ["oracle_actions", "VISIBLE_CHARS"]
 
@@ -21,10 +22,8 @@ VISIBLE_CHARS = 1000  # quote only what any sensible observation limit still sho
 _PER_API = 2
 
 
-def oracle_actions(task: Task) -> list[str]:
-    """Thought/Action/Action Input texts for each relevant API, then the Finish."""
-    suite, query = suite_for(task)
-    functions = suite.functions(query, task.seed)
+def oracle_actions(task: Task, functions: Mapping[str, ApiFunction]) -> list[str]:
+    """Thought/Action/Action Input texts for each relevant API, then the Finish (``functions``: the task's)."""
     exclude = task.query + " " + " ".join(json.dumps(c.arguments) for c in task.gold_calls)
     actions, found = [], []
     for call in task.gold_calls:

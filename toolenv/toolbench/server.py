@@ -15,6 +15,7 @@ import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from toolenv.http_body import BodyRefused, read_body
 from toolenv.naming import change_name, standardize
 from toolenv.ops import ApiError
 from toolenv.params import ArgError
@@ -98,13 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.split("?")[0].rstrip("/") != "/virtual":
             return self._send(404, _reply(f"Unknown path {self.path!r}; POST /virtual."))
         try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            return self._send(411, _reply("Content-Length is required."))
-        if not 0 <= length <= _MAX_BODY:
-            self.close_connection = True
-            return self._send(413, _reply(f"The request body must be at most {_MAX_BODY} bytes."))
-        raw = self.rfile.read(length)
+            raw = read_body(self, _MAX_BODY)
+        except BodyRefused as refused:
+            return self._send(refused.status, _reply(refused.message))
         try:
             body = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

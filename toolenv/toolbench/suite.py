@@ -1,9 +1,9 @@
 """The ``stabletoolbench`` suite: real ToolBench queries, their API docs and a simulator.
 
-``toolenv.get_category(name, suite="stabletoolbench", **options)`` lands in
-``get_category`` here; episodes and the oracle find their simulator through
-``task_backend``/``suite_for`` from the options each task carries. One ``ToolBenchSuite``
-is built per distinct options per process (data loaded once, simulator shared).
+``toolenv.get_category(name, suite="stabletoolbench", **options)`` opens ``ToolBenchSuite.open``
+here (``toolenv.suites``); episodes and the oracle find their simulator through ``TaskBackend``/
+``suite_for`` from the options each task carries. One ``ToolBenchSuite`` is built per distinct
+options per process (data loaded once, simulator shared).
 """
 
 from __future__ import annotations
@@ -20,15 +20,19 @@ from toolenv.toolbench.corpus import docs_text
 from toolenv.toolbench.grading import toolbench_grade
 from toolenv.toolbench.loader import ToolBenchData, load_toolbench
 from toolenv.toolbench.options import SUITE, SuiteOptions
+from toolenv.toolbench.oracle import oracle_actions
 from toolenv.toolbench.records import ToolBenchApi, ToolBenchQuery
 from toolenv.toolbench.simulator import ApiFunction, Simulator
 
-__all__ = ["ToolBenchSuite", "TaskBackend", "toolbench_suite", "suite_for", "get_category", "list_categories",
-           "task_backend"]
+__all__ = ["ToolBenchSuite", "TaskBackend", "toolbench_suite", "suite_for"]
 
 
 class ToolBenchSuite:
     """The data and simulator of one set of options."""
+
+    name = SUITE
+    trajectories = False  # StableToolBench's files hold test queries only
+    probes = False
 
     def __init__(self, options: SuiteOptions) -> None:
         self.options = options
@@ -36,6 +40,11 @@ class ToolBenchSuite:
         self.simulator = Simulator(options)
         self._categories: dict[tuple[str, int], ToolBenchCategory] = {}
         self._tables: dict[tuple[str, int], dict[str, ApiFunction]] = {}  # by (query key or category, seed)
+
+    @classmethod
+    def open(cls, **options: Any) -> ToolBenchSuite:
+        """The suite of these options, as ``SuiteOptions.build`` takes them (paths made absolute, defaults filled)."""
+        return toolbench_suite(SuiteOptions.build(**options))
 
     def category(self, name: str, seed: int = 0) -> ToolBenchCategory:
         data = self.data.category(name)
@@ -61,6 +70,11 @@ class ToolBenchSuite:
         category = self.data.categories[query.category]
         return ChainMap(self._table((query.key, seed), query.apis), self._table((category.name, seed), category.apis))
 
+    @classmethod
+    def backend(cls, task: Task) -> TaskBackend:
+        """The backend of a task of this suite (its simulator rebuilt from the options the task carries)."""
+        return TaskBackend(task)
+
     def tasks(self, seed: int = 0) -> list[Task]:
         """Every query as a task (both splits), category by category."""
         splits: tuple[Split, ...] = ("train", "test")
@@ -82,32 +96,26 @@ def suite_for(task: Task) -> tuple[ToolBenchSuite, ToolBenchQuery]:
 
 
 class TaskBackend:
-    """What ``Episode`` needs for a ToolBench task: functions, open-book docs, no world, the grader."""
+    """What an episode of a ToolBench task runs on: the query's functions, its open-book docs, no world,
+    the solvable-path grader and the oracle."""
 
     def __init__(self, task: Task) -> None:
         suite, query = suite_for(task)
+        self.task = task
         self.functions = suite.functions(query, task.seed)
         self._docs = docs_text(suite.data.categories[query.category].name, query.apis)
 
     def state(self) -> None:
         return None
 
+    def gold_state(self) -> None:
+        raise TypeError(f"task {self.task.id!r} has no world state")
+
     def docs(self) -> str:
         return self._docs
 
-    @staticmethod
-    def grade(task: Task, trajectory: Trajectory) -> Grade:
-        return toolbench_grade(task, trajectory)
+    def grade(self, trajectory: Trajectory, state: object) -> Grade:
+        return toolbench_grade(self.task, trajectory)
 
-
-def get_category(name: str, seed: int = 0, **options: Any) -> ToolBenchCategory:
-    """A category by ToolBench name or slug; options as ``SuiteOptions.build`` takes them."""
-    return toolbench_suite(SuiteOptions.build(**options)).category(name, seed)
-
-
-def list_categories(**options: Any) -> list[str]:
-    return toolbench_suite(SuiteOptions.build(**options)).list_categories()
-
-
-def task_backend(task: Task) -> TaskBackend:
-    return TaskBackend(task)
+    def oracle_actions(self) -> list[str]:
+        return oracle_actions(self.task, self.functions)

@@ -18,7 +18,7 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
 from toolpast.analysis.records import OrthogonalityReport
-from toolpast.vectors.atomic import AtomicFile
+from toolpast.io import AtomicFile
 
 ANNOTATE_MAX_COLUMNS = 40  # beyond this the numbers no longer fit in the cells
 CMAP = colormaps["RdBu_r"].with_extremes(bad="#dddddd")  # grey: no tensor of that module in that layer

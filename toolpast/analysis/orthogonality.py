@@ -21,7 +21,6 @@ from toolpast.analysis.dots import dot64, sq64
 from toolpast.analysis.heatmap import write_heatmap
 from toolpast.analysis.modules import layer_index, module_sort_key, module_type
 from toolpast.analysis.records import Cell, GroupStats, OrthogonalityReport, Sums, TensorStats
-from toolpast.io import atomic_write_text
 from toolpast.vectors.checkpoint import Checkpoint
 from toolpast.vectors.meter import ResidencyMeter, tracked
 
@@ -125,5 +124,5 @@ def analyze_orthogonality(
     )
     out.mkdir(parents=True, exist_ok=True)
     write_heatmap(report, out / REPORT_PNG)
-    atomic_write_text(out / REPORT_JSON, report.model_dump_json(indent=2) + "\n")
+    report.write_json(out / REPORT_JSON)
     return report

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolpast.vectors.manifest import toolpast_version, utc_now
+from toolpast.file_record import FileRecord, toolpast_version, utc_now
 
 
 def _cos(dot: float, sq_a: float, sq_b: float) -> float | None:
@@ -99,10 +99,8 @@ class Cell(BaseModel):
     stats: GroupStats
 
 
-class OrthogonalityReport(BaseModel):
+class OrthogonalityReport(FileRecord):
     """Layer-wise geometry of dSFT = sft - base vs dRL = rl - sft (and vs a control SFT's update)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     format: Literal["toolpast.orthogonality"] = "toolpast.orthogonality"
     format_version: int = 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import torch
 
-from toolpast.vectors.atomic import atomic_copy, staged_dir
+from toolpast.io import atomic_copy, staged_dir
 from toolpast.vectors.checkpoint import MODEL_INDEX, MODEL_SINGLE, Checkpoint
 from toolpast.vectors.shards import DEFAULT_SHARD_MAX_BYTES, PlannedTensor, ShardedSafetensorsWriter, plan_shards
 

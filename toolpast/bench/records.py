@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolpast.vectors.manifest import toolpast_version, utc_now
+from toolpast.file_record import FileRecord, toolpast_version, utc_now
 
 
 class OpStats(BaseModel):
@@ -70,9 +70,7 @@ class SizeResult(BaseModel):
     load_average: list[float] = Field(default_factory=list)  # 1/5/15-min load when this size finished
 
 
-class VectorBenchReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VectorBenchReport(FileRecord):
     format: Literal["toolpast.bench.vectors"] = "toolpast.bench.vectors"
     format_version: int = 3  # 3: cold-input rows beside the recorded-digest ones
     repeats: int

@@ -21,7 +21,6 @@ the change that caused it.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import sys
@@ -33,12 +32,12 @@ from rich.console import Console
 from rich.table import Table
 
 import toolenv
-from toolpast import __version__
-from toolpast.artifacts import canonical_json, git_commit, package_versions
+from toolpast.artifacts import git_commit, package_versions
 from toolpast.bench.scripted import COUNTS, DIGESTS, RATES, SCRIPTS, ScriptedConfig, measure_scripted
 from toolpast.bench.scripted import HIGHER_IS_BETTER as SCRIPTED_HIGHER_IS_BETTER
 from toolpast.io import atomic_write_text
-from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Provenance, Variant
+from toolpast.leaderboard.provenance import config_hash, from_process
+from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Variant
 
 HIGHER_IS_BETTER = ("success_rate", "finished_rate", "valid_call_rate", "api_recall")
 LOWER_IS_BETTER = ("error_observation_rate",)
@@ -63,9 +62,6 @@ class RegressConfig(BaseModel):
     scripted: ScriptedConfig = Field(default_factory=ScriptedConfig,
                                      description="The scripted generators' task set (run with the model's tokenizer).")
 
-    def digest(self) -> str:
-        return hashlib.sha256(canonical_json(self.model_dump()).encode()).hexdigest()[:16]
-
 
 def _transcript_digest(episodes_jsonl: Path) -> str:
     actions = [[step["action"] for step in json.loads(line)["trajectory"]["steps"]]
@@ -79,6 +75,7 @@ def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, st
     from toolpast.evaluate import evaluate, metrics_and_outcomes
     from toolpast.models import resolve_model
     from toolpast.models.identity import weights_sha256
+    from toolpast.stages.context import StageContext
 
     model_dir = resolve_model(cfg.model)
     eval_cfg = EvalConfig(tasks=cfg.tasks, batch_size=cfg.tasks * 2, max_turns=cfg.max_turns,
@@ -90,12 +87,12 @@ def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, st
         tasks = toolenv.get_category(category, seed=cfg.world_seed).tasks("test", n=cfg.tasks)
         for book in cfg.books:
             with tempfile.TemporaryDirectory() as work:
-                out = evaluate(model_dir, tasks, book, eval_cfg, 0, "float32", Path(work), f"regress {category} {book}")
+                out = evaluate(model_dir, tasks, book, eval_cfg,
+                               StageContext(0, "float32", Path(work), f"regress {category} {book}"))
                 digests[f"{category}/{book}"] = _transcript_digest(Path(work) / "episodes.jsonl")
-            provenance = Provenance(
-                toolpast_version=__version__, git_commit=commit, command=command, preset="regress",
-                config_hash=cfg.digest(), seeds={"seed": 0, "world_seed": cfg.world_seed}, backend="hf",
-                date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=packages)
+            provenance = from_process(cfg, command=command, preset="regress",
+                                      seeds={"seed": 0, "world_seed": cfg.world_seed}, backend="hf",
+                                      git_commit=commit, packages=packages)
             metrics, outcomes = metrics_and_outcomes(out)
             entries.append(Entry(model=identity, variant=Variant(name="base" if book == "closed" else "open_book"),
                                  suite="native", category=category, book=book, provenance=provenance,
@@ -218,9 +215,9 @@ def run_regress(baseline_path: Path, update: bool = False, tolerance: float = 0.
         return 2
     baseline = Leaderboard.model_validate_json(baseline_path.read_text())
     made_with = {e.provenance.config_hash for e in baseline.entries}
-    if made_with != {cfg.digest()}:
+    if made_with != {config_hash(cfg)}:
         print(f"toolpast: error: the baseline was made with task-set settings {sorted(made_with)}, these are "
-              f"{cfg.digest()}: rerun with --update after an intended change", file=sys.stderr)
+              f"{config_hash(cfg)}: rerun with --update after an intended change", file=sys.stderr)
         return 2
     known = json.loads(sidecar.read_text()) if sidecar.exists() else {}
     if "scripted" not in known:

@@ -40,7 +40,6 @@ from toolpast.bench.inputs import RANDOM_SIZES, SIZES, build_inputs, bytes_neede
 from toolpast.bench.procs import ProcRun, measure, median
 from toolpast.bench.records import OpStats, SizeResult, VectorBenchReport
 from toolpast.bench.table import bench_table, final_lines
-from toolpast.io import atomic_write_text
 from toolpast.models.identity import forget_weights_sha256, weights_sha256
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,10 +82,19 @@ def _expect(run: ProcRun, recorded: bool) -> ProcRun:
     return run
 
 
-def _stats(op: str, runs: list[ProcRun] | list[tuple[ProcRun, ...]], baseline: int, shard: int,
+# SizeResult's OpStats fields and the runs behind each: one repeat of "ours" runs extract then inject
+_OPS = {
+    "extract": ("extract",), "inject": ("inject",), "ours": ("extract", "inject"), "fused": ("fused",),
+    "extract_cold": ("extract_cold",), "inject_cold": ("inject_cold",), "ours_cold": ("extract_cold", "inject_cold"),
+    "fused_cold": ("fused_cold",), "floor": ("floor_extract", "floor_inject"), "floor_fused": ("floor_fused",),
+}  # fmt: skip
+
+
+def _stats(op: str, runs: dict[str, list[ProcRun]], keys: tuple[str, ...], baseline: int, shard: int,
            with_op_s: bool = True) -> OpStats:  # fmt: skip
-    """Medians over repeats; a repeat of several processes (extract + inject) sums their times, maxes their peaks."""
-    groups = [r if isinstance(r, tuple) else (r,) for r in runs]
+    """Medians over repeats; a repeat of several processes (one from each of `keys`) sums their times, maxes
+    their peaks."""
+    groups = list(zip(*(runs[k] for k in keys)))
     walls = [sum(p.wall_s for p in g) for g in groups]
     cpus = [sum(p.cpu_s for p in g) for g in groups]
     peaks = [max(p.peak_rss_bytes for p in g) for g in groups]
@@ -200,21 +208,14 @@ def bench_size(
 
     shard = inputs.largest_shard_bytes
     base = int(median([r.peak_rss_bytes for r in runs["baseline"]]))
-    extract = _stats("extract", runs["extract"], base, shard)
-    inject = _stats("inject", runs["inject"], base, shard)
-    ours = _stats("ours", list(zip(runs["extract"], runs["inject"])), base, shard)
-    fused_stats = _stats("fused", runs["fused"], base, shard)
-    extract_cold = _stats("extract_cold", runs["extract_cold"], base, shard)
-    inject_cold = _stats("inject_cold", runs["inject_cold"], base, shard)
-    ours_cold = _stats("ours_cold", list(zip(runs["extract_cold"], runs["inject_cold"])), base, shard)
-    fused_cold = _stats("fused_cold", runs["fused_cold"], base, shard)
     # the floor imports nothing: its RSS is measured from zero, not from the toolpast baseline
-    floor = _stats("floor", list(zip(runs["floor_extract"], runs["floor_inject"])), 0, shard)
-    floor_fused = _stats("floor_fused", runs["floor_fused"], 0, shard)
+    stats = {op: _stats(op, runs, keys, 0 if op.startswith("floor") else base, shard) for op, keys in _OPS.items()}
+    ours, fused_stats, floor = stats["ours"], stats["fused"], stats["floor"]
     merge = mk_base = None
     if runs["mergekit"] and mergekit_skipped is None:
         mk_base = int(median([r.peak_rss_bytes for r in runs["mergekit_baseline"]]))
-        merge = _stats("mergekit", runs["mergekit"], mk_base, shard, with_op_s=False)
+        merge = _stats("mergekit", runs, ("mergekit",), mk_base, shard, with_op_s=False)
+    mk_wall, mk_cpu = (merge.wall_s, merge.cpu_s) if merge else (None, None)
 
     def over_mergekit_rss(op: OpStats) -> float | None:
         if merge is None or merge.peak_rss_over_baseline_bytes <= 0:
@@ -228,32 +229,23 @@ def bench_size(
         checkpoint_bytes=inputs.checkpoint_bytes,
         largest_shard_bytes=shard,
         baseline_rss_bytes=base,
-        extract=extract,
-        inject=inject,
-        ours=ours,
-        fused=fused_stats,
-        extract_cold=extract_cold,
-        inject_cold=inject_cold,
-        ours_cold=ours_cold,
-        fused_cold=fused_cold,
-        floor=floor,
-        floor_fused=floor_fused,
+        **stats,
         ours_over_floor_wall=_ratio(ours.wall_s, floor.wall_s),
-        fused_over_floor_wall=_ratio(fused_stats.wall_s, floor_fused.wall_s),
+        fused_over_floor_wall=_ratio(fused_stats.wall_s, stats["floor_fused"].wall_s),
         fused_max_abs_diff_vs_ours=fused_diff,
         mergekit=merge,
         mergekit_baseline_rss_bytes=mk_base,
         mergekit_skipped=None if merge else (mergekit_skipped or "not run"),
         ours_over_mergekit_peak_rss=over_mergekit_rss(ours),
-        ours_over_mergekit_wall=_ratio(ours.wall_s, merge.wall_s if merge else None),
+        ours_over_mergekit_wall=_ratio(ours.wall_s, mk_wall),
         max_abs_diff_vs_mergekit=diff if merge else None,
-        fused_over_mergekit_wall=_ratio(fused_stats.wall_s, merge.wall_s if merge else None),
+        fused_over_mergekit_wall=_ratio(fused_stats.wall_s, mk_wall),
         fused_over_mergekit_peak_rss=over_mergekit_rss(fused_stats),
-        ours_over_mergekit_cpu=_ratio(ours.cpu_s, merge.cpu_s if merge else None),
-        ours_cold_over_floor_wall=_ratio(ours_cold.wall_s, floor.wall_s),
-        ours_cold_over_mergekit_wall=_ratio(ours_cold.wall_s, merge.wall_s if merge else None),
-        fused_cold_over_mergekit_wall=_ratio(fused_cold.wall_s, merge.wall_s if merge else None),
-        fused_over_mergekit_cpu=_ratio(fused_stats.cpu_s, merge.cpu_s if merge else None),
+        ours_over_mergekit_cpu=_ratio(ours.cpu_s, mk_cpu),
+        ours_cold_over_floor_wall=_ratio(stats["ours_cold"].wall_s, floor.wall_s),
+        ours_cold_over_mergekit_wall=_ratio(stats["ours_cold"].wall_s, mk_wall),
+        fused_cold_over_mergekit_wall=_ratio(stats["fused_cold"].wall_s, mk_wall),
+        fused_over_mergekit_cpu=_ratio(fused_stats.cpu_s, mk_cpu),
         load_average=list(os.getloadavg()) if hasattr(os, "getloadavg") else [],
     )
 
@@ -316,7 +308,7 @@ def run_vector_bench(
         peak_rss_over_shard=largest.ours.peak_rss_over_shard,
     )
     if json_path is not None:
-        atomic_write_text(Path(json_path), report.model_dump_json(indent=2) + "\n")
+        report.write_json(json_path)
     out = Console()
     if not out.is_terminal:  # logs: rich would wrap the table at 80 columns
         out.width = max(out.width, 160)

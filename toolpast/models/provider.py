@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
-from toolpast.io import apply_umask
+from toolpast.io import staged_dir
 from toolpast.paths import models_dir
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
@@ -37,14 +36,8 @@ def _build_cached(name: str, builder) -> Path:
     if (final / "config.json").is_file():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    partial = final.with_name(f"{name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    builder(partial)
-    apply_umask(partial)  # save_pretrained's safetensors are 0600 whatever the umask
-    try:
-        os.replace(partial, final)
-    except OSError:  # another process won the race: keep theirs
-        shutil.rmtree(partial, ignore_errors=True)
+    with staged_dir(final, first_wins=True) as partial:
+        builder(partial)
     return final
 
 

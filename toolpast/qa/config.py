@@ -1,4 +1,4 @@
-"""Typed configs of the QA suites (SQuAD under SEAL's protocol, LooGLE) and their presets smoke / cpu / paper.
+"""Typed configs of the QA suites (SQuAD under SEAL's protocol, LooGLE); their presets are in toolpast/presets.py.
 
 Each field's description is its documentation (`toolpast qa squad --help` lists them) and `--set a.b=value`
 overrides any of them. Stage and per-passage cache keys hash these configs, so two runs that differ in any
@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from toolpast.config import Strict, TrainConfig
+from toolpast.config import GRPOSettings, Strict, TrainConfig
 
 KNOWLEDGE = ("passage", "passage+implications:qwen", "passage+implications:gpt41", "passage+implications:self")
 Knowledge = Literal["passage", "passage+implications:qwen", "passage+implications:gpt41",
@@ -64,17 +64,11 @@ class ImplicationConfig(Strict):
     chat_template: bool = Field(False, description="Wrap the prompt in the model's chat template.")
 
 
-class QARLConfig(TrainConfig):
+class QARLConfig(GRPOSettings):
     """GRPO on the source passages' questions, closed-book: prompt = SEAL's QA prompt, reward = the grader's verdict."""
 
     steps: int = Field(10, ge=1, description="GRPO optimizer steps.")
-    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
-    prompts_per_step: int = Field(2, ge=1, description="Distinct questions per step.")
-    num_generations: int = Field(4, ge=2, description="Answers sampled per question (the GRPO group).")
-    temperature: float = Field(1.0, gt=0, description="Sampling temperature of the answers.")
-    beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model).")
     max_new_tokens: int = Field(64, ge=1, description="New tokens per sampled answer.")
-    use_vllm: bool = Field(False, description="Generate with vLLM (GPU only; TRL's colocate mode).")
 
 
 class SourceConfig(Strict):
@@ -156,80 +150,3 @@ class LoogleConfig(QARunConfig):
                                                 description="LooGLE has no implication files: passage only.")
     past: list[Literal["passage"]] = Field(default_factory=lambda: ["passage"],
                                            description="Evaluate the document SFT model + lambda * v too.")
-
-
-def _smoke_common() -> dict:
-    return dict(
-        preset="smoke", model="tiny-random",
-        passage_sft=PassageSFTConfig(lora_rank=4, lora_alpha=8, epochs=1, batch_size=4, max_length=96,
-                                     max_sequences=4),
-        answer=AnswerConfig(max_new_tokens=6, batch_size=16),
-        implications=ImplicationConfig(max_new_tokens=12, batch_size=4),
-        source=SourceConfig(passages=4, sft=TrainConfig(steps=2, batch_size=2, max_length=96, learning_rate=1e-3,
-                                                        save_every=1),
-                            rl=QARLConfig(steps=2, prompts_per_step=2, num_generations=2, max_new_tokens=6,
-                                          learning_rate=1e-3, save_every=1)),
-    )
-
-
-def _cpu_source() -> SourceConfig:
-    # 32 source passages (~150 questions): 4 SFT epochs over them, 10 GRPO steps of 2 questions x 4 answers.
-    return SourceConfig(passages=32, sft=TrainConfig(steps=16, batch_size=8, max_length=320, learning_rate=1e-4,
-                                                     save_every=8),
-                        rl=QARLConfig(steps=10, prompts_per_step=2, num_generations=4, max_new_tokens=64,
-                                      learning_rate=2e-5, save_every=5))
-
-
-def _paper_source() -> SourceConfig:
-    # Assumed where PaST is silent: 2 rounds over 400 source passages, group 8, 8 questions per step.
-    return SourceConfig(passages=400, rounds=2,
-                        sft=TrainConfig(steps=150, batch_size=16, max_length=1024, learning_rate=1e-5,
-                                        save_every=50),
-                        rl=QARLConfig(steps=100, prompts_per_step=8, num_generations=8, max_new_tokens=64,
-                                      learning_rate=1e-6, use_vllm=True, save_every=25))
-
-
-def squad_preset(name: str) -> SquadConfig:
-    """smoke: tiny random model, 2 passages (plumbing only). cpu: SmolLM2-135M on the first 10 passages with
-    SEAL's LoRA shape but 3 epochs of batch 4 (SEAL: 10 of batch 1), sized for ~25 min on 2 cores. paper:
-    SEAL's Qwen2.5-7B settings (query_server defaults) on all 200 passages."""
-    if name == "smoke":
-        return SquadConfig(**_smoke_common(), passages=2,
-                           cpt=CPTConfig(n=3, steps=2, batch_size=4, max_length=96, learning_rate=1e-3, save_every=1))
-    if name == "cpu":
-        return SquadConfig(preset="cpu", passages=10,
-                           passage_sft=PassageSFTConfig(epochs=3, batch_size=4, max_length=320),
-                           cpt=CPTConfig(n=200, epochs=1.0, batch_size=8, max_length=320, learning_rate=1e-4,
-                                         save_every=50),
-                           source=_cpu_source())
-    if name == "paper":
-        return SquadConfig(preset="paper", model="Qwen/Qwen2.5-7B", dtype="bfloat16", passages=200,
-                           knowledge=["passage", "passage+implications:qwen", "passage+implications:gpt41",
-                                      "passage+implications:self"],
-                           past=["passage+implications:gpt41"],
-                           answer=AnswerConfig(batch_size=256), implications=ImplicationConfig(temperature=1.0,
-                                                                                               max_new_tokens=1024),
-                           cpt=CPTConfig(n=200, epochs=3.0, batch_size=16, max_length=2048, learning_rate=1e-4,
-                                         lora_rank=64, save_every=100),
-                           source=_paper_source())
-    raise ValueError(f"unknown preset {name!r}; choose one of smoke, cpu, paper")
-
-
-def loogle_preset(name: str) -> LoogleConfig:
-    """smoke: tiny model, 1 document, 2 chunks. cpu: SmolLM2-135M on the first 8 chunks of 1 document (a 24k-token
-    document is ~5 min per epoch on 2 cores). paper: all 5 documents, whole documents, Qwen2.5-7B."""
-    if name == "smoke":
-        common = _smoke_common()
-        common["passage_sft"] = PassageSFTConfig(lora_rank=4, lora_alpha=8, epochs=1, batch_size=2, max_length=96)
-        return LoogleConfig(**common, documents=1, questions_per_document=3, chunk_tokens=64, chunk_overlap=8,
-                            max_chunks=2)
-    if name == "cpu":
-        return LoogleConfig(preset="cpu", documents=1, questions_per_document=10, chunk_tokens=256, chunk_overlap=32,
-                            max_chunks=8, passage_sft=PassageSFTConfig(epochs=2, batch_size=4, max_length=320),
-                            source=_cpu_source())
-    if name == "paper":
-        return LoogleConfig(preset="paper", model="Qwen/Qwen2.5-7B", dtype="bfloat16", documents=5,
-                            chunk_tokens=1024, chunk_overlap=128,
-                            passage_sft=PassageSFTConfig(epochs=3, batch_size=4, max_length=1100),
-                            answer=AnswerConfig(batch_size=256), source=_paper_source())
-    raise ValueError(f"unknown preset {name!r}; choose one of smoke, cpu, paper")

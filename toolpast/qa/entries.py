@@ -9,15 +9,12 @@ passage, discarded): their `model.weights_sha256` is the base they all started f
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 
 from rich.table import Table
 
-from toolpast import __version__
-from toolpast.artifacts import canonical_json, package_versions
-from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdentity, Provenance, TaskOutcome, Variant
+from toolpast.leaderboard.provenance import from_process
+from toolpast.leaderboard.schema import Entry, Leaderboard, Metrics, ModelIdentity, TaskOutcome, Variant
 from toolpast.leaderboard.stats import wilson_interval
 
 
@@ -52,12 +49,8 @@ def to_entry(result: QAResult, cfg, suite: str, category: str, command: str, git
                       ci95_high=high)
     variant = Variant(name=result.name, lam=result.lam, vector_id=result.vector_id, rounds=result.rounds,
                       source_categories=result.source, knowledge=result.knowledge, setting=result.setting)
-    packages = package_versions()
-    provenance = Provenance(
-        toolpast_version=packages.get("toolpast", __version__), git_commit=git_commit, command=command,
-        preset=cfg.preset, config_hash=hashlib.sha256(canonical_json(cfg.model_dump()).encode()).hexdigest()[:16],
-        seeds={"seed": cfg.seed}, backend="hf",
-        date=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), packages=packages)
+    provenance = from_process(cfg, command=command, preset=cfg.preset, seeds={"seed": cfg.seed}, backend="hf",
+                              git_commit=git_commit)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=result.weights_sha256), variant=variant,
                  suite=suite, category=category, book="closed", metrics=metrics, provenance=provenance,
                  grader=grader_name, outcomes=outcomes)

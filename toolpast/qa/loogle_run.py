@@ -15,7 +15,6 @@ from pathlib import Path
 from toolpast.artifacts import ArtifactStore
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Leaderboard
-from toolpast.pipeline import Runner, build_id
 from toolpast.progress import console
 from toolpast.qa.answer import passage_questions
 from toolpast.qa.config import LoogleConfig
@@ -25,6 +24,7 @@ from toolpast.qa.records import Passage
 from toolpast.qa.sequences import TRAINING_SEQUENCE
 from toolpast.qa.squad_run import Base, by_passage, skill_vector
 from toolpast.qa.stages import evaluate_model, make_grader, read_answers
+from toolpast.stages.runner import Runner, build_id
 
 SETTING = "single_document"
 

@@ -1,10 +1,10 @@
 """GRPO for closed-book QA: the source passages' questions, SEAL's prompt, the grader's verdict as reward.
 
-Single turn, so TRL's standard path is enough (no rollout_func): the dataset's `prompt` column is SEAL's answering
-prompt as plain text, TRL samples `num_generations` answers per question, and the reward function grades each
-against the gold answer with the same grader the evaluation uses (offline rule or LLM judge): 1.0 correct, 0.0
-not. The GRPOConfig options mirror `toolpast.stages.rl` (set explicitly: TRL defaults move between versions).
-Writes `model/` (full safetensors model), `train_log.jsonl` and `answers.jsonl` (every sampled answer and verdict).
+The shared GRPO stage (`toolpast.stages.grpo`) with TRL's single-turn path (no rollout_func): the dataset's
+`prompt` column is SEAL's answering prompt as plain text, TRL samples `num_generations` answers per question, and
+the reward function grades each against the gold answer with the same grader the evaluation uses (offline rule
+or LLM judge): 1.0 correct, 0.0 not. Writes `model/` (full safetensors model), `train_log.jsonl` and
+`answers.jsonl` (every sampled answer and verdict; a resumed run keeps each step's answers once).
 """
 
 from __future__ import annotations
@@ -12,13 +12,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from toolpast.models import load_model, load_tokenizer
-from toolpast.progress import RichProgressCallback
+from toolpast.models import load_tokenizer
 from toolpast.qa.answer import Question, prompt_text
 from toolpast.qa.config import AnswerConfig, QARLConfig
 from toolpast.qa.prompts import seal_question
-from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
-                                      save_full_model)
+from toolpast.stages.grpo import GRPOJob, run_grpo
 
 
 def rl_rows(questions: list[Question], answer: AnswerConfig, tokenizer=None) -> list[dict]:
@@ -44,38 +42,18 @@ def grader_reward(grader, log_path: Path | None = None):
 
 def run_qa_rl(start_model: Path, questions: list[Question], cfg: QARLConfig, answer: AnswerConfig, grader,
               workdir: Path, seed: int, dtype: str, title: str = "GRPO QA") -> dict:
-    from datasets import Dataset
-    from transformers import PrinterCallback
-    from trl import GRPOConfig, GRPOTrainer
-
+    """GRPO from `start_model` on the questions, TRL sampling single answers (`toolpast.stages.grpo`)."""
     if not questions:
         raise ValueError(f"{title}: no training questions")
     tokenizer = load_tokenizer(start_model)
-    model = load_model(start_model, dtype=dtype)
-    checkpoints = workdir / "checkpoints"
-    args = GRPOConfig(
-        **common_trainer_args(cfg, checkpoints, seed, dtype),
-        per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations, num_generations=cfg.num_generations,
-        steps_per_generation=1, num_iterations=1, max_completion_length=cfg.max_new_tokens,
-        temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards="group",
-        mask_truncated_completions=False, shuffle_dataset=True, remove_unused_columns=False, log_completions=False,
-        disable_dropout=True, use_vllm=cfg.use_vllm, vllm_mode="colocate", vllm_importance_sampling_correction=False,
-    )
-    log_path = workdir / "train_log.jsonl"
-    trainer = GRPOTrainer(model=model, reward_funcs=[grader_reward(grader, workdir / "answers.jsonl")], args=args,
-                          train_dataset=Dataset.from_list(rl_rows(questions, answer, tokenizer)),
-                          processing_class=tokenizer, peft_config=lora_config(cfg),
-                          callbacks=[RichProgressCallback(title, log_path, keys={"reward": "reward"})])
-    trainer.remove_callback(PrinterCallback)
-    resume = latest_checkpoint(checkpoints)
-    trainer.train(resume_from_checkpoint=resume)
-    save_full_model(trainer.model, tokenizer, workdir / "model")
-    drop_checkpoints(checkpoints)
-    by_step = {}  # a resumed run re-logs the steps after its checkpoint: keep the newest row per step
-    for line in log_path.read_text().splitlines():
-        row = json.loads(line)
-        if "reward" in row:
-            by_step[row["step"]] = row
-    return {"steps": cfg.steps, "questions": len(questions),
-            "resumed_from_step": int(resume.rsplit("-", 1)[1]) if resume else 0,
-            "reward_curve": [round(by_step[s]["reward"], 4) for s in sorted(by_step)]}
+    answers = workdir / "answers.jsonl"
+    job = GRPOJob(
+        rows=rl_rows(questions, answer, tokenizer), reward_funcs=[grader_reward(grader, answers)],
+        logged={"reward": "reward"}, sample_log=answers,
+        options=dict(per_device_train_batch_size=cfg.prompts_per_step * cfg.num_generations,
+                     steps_per_generation=1, max_completion_length=cfg.max_new_tokens, scale_rewards="group"))
+    run = run_grpo(start_model, tokenizer, job, cfg, workdir, seed, dtype, title)
+    if run is None:
+        return {}  # the stage's outputs are main's
+    return {"steps": cfg.steps, "questions": len(questions), "resumed_from_step": run.resumed_from_step,
+            "reward_curve": [round(row["reward"], 4) for row in run.curve]}

@@ -18,7 +18,6 @@ from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Leaderboard
 from toolpast.models import load_model, load_tokenizer, resolve_model
 from toolpast.models.identity import weights_sha256
-from toolpast.pipeline import Runner, build_id
 from toolpast.progress import console
 from toolpast.qa.answer import passage_questions
 from toolpast.qa.config import QARunConfig, SquadConfig
@@ -27,6 +26,8 @@ from toolpast.qa.records import Passage
 from toolpast.qa.sequences import passage_sequences
 from toolpast.qa.stages import evaluate_model, make_grader, read_answers, self_implications
 from toolpast.qa.squad_data import SEAL_N, SEAL_SEED, load_squad_val, seal_eval_passages, source_passages
+from toolpast.stages.model_ref import Model
+from toolpast.stages.runner import Runner, build_id
 
 SOURCE_TAG = "squad_val-minus-seal200"
 
@@ -72,7 +73,7 @@ def skill_vector(cfg: QARunConfig, runner: Runner, base: Base, grader):
                              exclude_eval_titles=cfg.source.exclude_eval_titles)
     if cfg.source.knowledge.endswith(":self"):
         source = self_implications(runner, cfg, base.ref, base.load, source, "source")
-    rounds = learn_qa_skill(cfg, runner, base.dir, base.ref, source, grader)
+    rounds = learn_qa_skill(cfg, runner, Model(base.dir, base.ref), source, grader)
     for r in rounds:
         console.print(f"round {r.k}: GRPO reward per step {r.rl.outputs.get('reward_curve')}; "
                       f"||v|| = {r.vector.outputs.get('total_l2_norm', float('nan')):.4g}", soft_wrap=True)
@@ -153,8 +154,9 @@ def _cpt(cfg: SquadConfig, runner: Runner, base: Base, passages: list[Passage], 
          past_meta) -> list[QAResult]:
     from toolpast.config import TrainConfig
     from toolpast.qa.single_passage import completions_for
-    from toolpast.qa.source_skill import inject_to, passages_digest
+    from toolpast.qa.source_skill import passages_digest
     from toolpast.stages.sft import run_sft
+    from toolpast.stages.skill import inject
 
     n, results = len(passages), []
     for knowledge in dict.fromkeys([*cfg.knowledge, *cfg.past]):
@@ -175,7 +177,7 @@ def _cpt(cfg: SquadConfig, runner: Runner, base: Base, passages: list[Passage], 
                                     weights_sha256(sft_dir)))
         if knowledge in cfg.past:
             past = runner.stage("qa_inject", {"model": build_id(sft), "vector": build_id(vector), "lam": cfg.lam},
-                                lambda w, d=sft_dir: inject_to(d, vector.path / "vector", cfg.lam, w))
+                                lambda w, d=sft_dir: inject(d, vector.path / "vector", cfg.lam, w))
             art = evaluate_model(runner, cfg, f"cpt+past:{knowledge}", build_id(past),
                                  dir_loader(past.path / "model", cfg.dtype), questions, grader)
             results.append(QAResult("past", knowledge, f"cpt:{n}", by_passage(read_answers(art.path)),

@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 
 from toolpast.io import atomic_write_text
-from toolpast.pipeline import Runner
 from toolpast.qa.answer import Question, answer_questions, grade
 from toolpast.qa.config import GraderChoice, QARunConfig
 from toolpast.qa.records import Passage
+from toolpast.stages.runner import Runner
 
 
 def make_grader(choice: GraderChoice):

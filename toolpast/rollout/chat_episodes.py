@@ -50,15 +50,15 @@ class ChatEpisodeRecord:
 
 
 def run_chat_episodes(episodes: list, client: OpenAIChatClient, max_turns: int, max_tokens: int,
-                      concurrency: int = 8, temperature: float = 0.0, seed: int | list[int] | None = None,
-                      on_turn=None) -> list[ChatEpisodeRecord]:
+                      concurrency: int = 8, temperature: float = 0.0,
+                      seed: int | list[int] | None = None) -> list[ChatEpisodeRecord]:
     """Advance all live episodes together for up to max_turns model turns; greedy by default.
 
     Seeds matter only when sampling (greedy requests carry none, so their cache entries do not depend on it):
     an int seed gives episode i the seed `seed + i`, so repeated samples of one task differ yet are reproducible;
     a list gives each episode its own (e.g. derived from task id and sample number, stable across resumed runs).
     A request that fails after the client's retries raises `BackendUnavailable` (no episode is half-stepped:
-    replies are applied only once the whole turn has answered). `on_turn(n_finished)` is called after each turn.
+    replies are applied only once the whole turn has answered).
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -86,8 +86,6 @@ def run_chat_episodes(episodes: list, client: OpenAIChatClient, max_turns: int, 
             for (_, record), result in zip(live, results):
                 record.add(result)
                 record.episode.step(result.content)  # a cut-off reply is still the model's turn
-            if on_turn is not None:
-                on_turn(sum(r.episode.done for r in records))
     return records
 
 

@@ -24,11 +24,11 @@ class EpisodeRecord:
 
 
 def run_episodes(episodes: list, generator: TokenGenerator, chat: ChatTokens, max_turns: int,
-                 max_new_tokens: int, on_turn=None, keys: list[str] | None = None) -> list[EpisodeRecord]:
+                 max_new_tokens: int, keys: list[str] | None = None) -> list[EpisodeRecord]:
     """Advance all live episodes together for up to max_turns model turns.
 
-    `on_turn(n_finished)` is called after each turn (progress reporting). `keys`: one stable name per episode
-    (task and sample), handed to generators that seed each episode's sampling from it (vllm).
+    `keys`: one stable name per episode (task and sample), handed to generators that seed each episode's
+    sampling from it (vllm).
     """
     records = [EpisodeRecord(ep, chat.prompt_ids(ep.reset())) for ep in episodes]
     key_of = {id(r): k for r, k in zip(records, keys)} if keys is not None else None
@@ -52,6 +52,4 @@ def run_episodes(episodes: list, generator: TokenGenerator, chat: ChatTokens, ma
                 obs = chat.observation_ids(record.episode.messages[-1]["content"])
                 record.completion_ids += obs
                 record.completion_mask += [0] * len(obs)
-        if on_turn is not None:
-            on_turn(sum(r.episode.done for r in records))
     return records

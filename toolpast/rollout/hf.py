@@ -11,8 +11,9 @@ cumulative mask).
 Within a turn the decode loop is our own rather than `model.generate`: generate keeps every row in the forward
 pass until the longest reply of the batch ends, and replies of one turn differ a lot in length (an EOS at token
 5, a rambling row at 64). Here rows that finished are parked (their cache rows kept) and leave the forward pass;
-the turn's rows are re-packed left-padded at its end. Plain greedy argmax or temperature sampling (the
+the turn's rows are re-packed left-padded at its end. Plain greedy argmax or temperature (and top-p) sampling (the
 model's generation_config defaults, e.g. a repetition penalty, are not applied, as with our vLLM sampling).
+`toolpast serve` decodes its chat completions with this same loop, so a served greedy reply is the hf backend's.
 
 A cache is only valid for the weights that produced it: a generator must not outlive a weight update (TRL's RL
 loop builds a fresh one per rollout).
@@ -20,6 +21,7 @@ loop builds a fresh one per rollout).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -37,28 +39,29 @@ class _LiveBatch:
 
 class HFGenerator:
     def __init__(self, model, tokenizer, batch_size: int = 16, temperature: float = 0.0, seed: int | None = None,
-                 reuse_cache: bool = True, share_prefix: bool = True, bf16_autocast: bool = False):
+                 reuse_cache: bool = True, share_prefix: bool = True, bf16_autocast: bool = False,
+                 top_p: float = 1.0):
         """bf16_autocast: run the forward passes under bf16 autocast (fp32 weights kept): ~2x on CPUs with
-        AVX512-BF16; greedy replies may then differ from fp32 ones in rare near-ties."""
+        AVX512-BF16; greedy replies may then differ from fp32 ones in rare near-ties. top_p: when sampling, draw
+        from the smallest set of likeliest tokens whose probability reaches top_p (1: from all)."""
         from transformers import DynamicCache
 
         if any(DynamicCache(config=model.config).is_sliding):  # windowed layers: re-packing by length is wrong
             raise NotImplementedError(f"{type(model).__name__} has sliding-window attention layers; the hf "
                                       "backend's row re-packing supports full-attention caches only (use vllm)")
         self.model, self.tokenizer = model, tokenizer
-        self.batch_size, self.temperature, self.seed = batch_size, temperature, seed
+        self.batch_size, self.temperature, self.top_p, self.seed = batch_size, temperature, top_p, seed
         self.reuse_cache, self.share_prefix, self.bf16_autocast = reuse_cache, share_prefix, bf16_autocast
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.eos_id = tokenizer.eos_token_id
         self._live: list[_LiveBatch] = []
         self.prefilled_tokens = 0  # tokens fed to the model as prompt (not generated): the cache's saving shows here
 
-    def reset(self) -> None:
-        """Forget every cached batch (frees its memory)."""
-        self._live = []
-
     @torch.no_grad()
-    def generate(self, sequences: list[list[int]], max_new_tokens: int) -> list[list[int]]:
+    def generate(self, sequences: list[list[int]], max_new_tokens: int,
+                 stop: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
+        """`stop(new_tokens)`: also end a row's reply once it holds true for the tokens generated so far (the
+        server's stop strings)."""
         if max_new_tokens < 1:
             raise ValueError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
         if self.seed is not None:
@@ -74,7 +77,8 @@ class HFGenerator:
                     plan = self._fresh_batches(sequences)
                 results: list[list[int]] = [[] for _ in sequences]
                 for batch, indices in plan:
-                    for i, new in zip(indices, self._step(batch, [sequences[i] for i in indices], max_new_tokens)):
+                    for i, new in zip(indices, self._step(batch, [sequences[i] for i in indices], max_new_tokens,
+                                                          stop)):
                         results[i] = new
             self._live = [batch for batch, _ in plan] if self.reuse_cache else []
         finally:
@@ -144,7 +148,8 @@ class HFGenerator:
         ids = prefix.repeat(len(sequences), 1)
         return _LiveBatch(ids, torch.ones_like(ids), cache, [tuple(sequences[0][:shared])] * len(sequences))
 
-    def _step(self, batch: _LiveBatch, sequences: list[list[int]], max_new_tokens: int) -> list[list[int]]:
+    def _step(self, batch: _LiveBatch, sequences: list[list[int]], max_new_tokens: int,
+              stop: Callable[[list[int]], bool] | None) -> list[list[int]]:
         """Append each row's new tokens (left-padded), generate, and record the result in `batch`."""
         extras = [seq[len(tokens):] for seq, tokens in zip(sequences, batch.tokens)]
         width = max(len(e) for e in extras)
@@ -158,12 +163,15 @@ class HFGenerator:
         ids, mask = torch.cat([batch.ids, new_ids], 1), torch.cat([batch.mask, new_mask], 1)
         cached = batch.cache.get_seq_length() if batch.cache is not None else 0
         self.prefilled_tokens += int(mask[:, cached:].sum())
-        results, batch.ids, batch.mask, batch.cache = self._decode(ids, mask, batch.cache, cached, max_new_tokens)
+        results, batch.ids, batch.mask, batch.cache = self._decode(ids, mask, batch.cache, cached, max_new_tokens,
+                                                                   stop)
         batch.tokens = [tuple(seq) + tuple(new) for seq, new in zip(sequences, results)]
         return results
 
-    def _decode(self, ids: torch.Tensor, mask: torch.Tensor, cache, cached: int, max_new_tokens: int):
-        """Greedy or sampled decoding where a row that ends its reply (EOS or the token budget) stops costing.
+    def _decode(self, ids: torch.Tensor, mask: torch.Tensor, cache, cached: int, max_new_tokens: int,
+                stop: Callable[[list[int]], bool] | None):
+        """Greedy or sampled decoding where a row that ends its reply (EOS, the token budget or `stop`) stops
+        costing.
 
         `model.generate` keeps every row in the forward pass until the longest reply ends; replies of one turn
         differ a lot in length, so here finished rows leave the batch once enough of them have piled up
@@ -186,7 +194,8 @@ class HFGenerator:
                 if j in finished_at:
                     continue
                 tokens[row].append(chosen[j])
-                if chosen[j] == self.eos_id or len(tokens[row]) == max_new_tokens:
+                if (chosen[j] == self.eos_id or len(tokens[row]) == max_new_tokens
+                        or (stop is not None and stop(tokens[row]))):
                     finished_at[j] = length
             if len(finished_at) == len(live):
                 break
@@ -202,6 +211,10 @@ class HFGenerator:
         if self.temperature <= 0:
             return logits.argmax(-1)
         probs = torch.softmax(logits.float() / self.temperature, -1)
+        if self.top_p < 1:  # keep each token whose likelier ones hold less than top_p (always the likeliest)
+            ranked, order = probs.sort(-1, descending=True)
+            ranked[ranked.cumsum(-1) - ranked >= self.top_p] = 0
+            probs = torch.zeros_like(probs).scatter(-1, order, ranked)
         return torch.multinomial(probs, 1).squeeze(-1)
 
     @staticmethod

@@ -1,9 +1,10 @@
-"""The model behind `toolpast serve`: one chat completion with transformers' `generate`, exactly like the hf backend.
+"""The model behind `toolpast serve`: one chat completion decoded by the hf backend's own loop.
 
-The prompt is the tokenizer's chat template with the generation prompt appended; greedy decoding uses the same
-`generate` arguments as `rollout.hf.HFGenerator`, so a reply served here is token for token what the hf backend
-produces for the same conversation. Calls are serialised with a lock: one model, one request at a time (a
-seed then makes sampling reproducible, since nothing else draws from torch's RNG in between).
+The prompt is the tokenizer's chat template with the generation prompt appended, decoded by
+`rollout.hf.HFGenerator` (same greedy argmax or temperature/top-p sampling, EOS and token budget), so a reply
+served here is token for token what the hf backend produces for the same conversation. Calls are serialised
+with a lock: one model, one request at a time (a seed then makes sampling reproducible, since nothing else draws
+from torch's RNG in between).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import threading
 from dataclasses import dataclass
 
 import torch
-from transformers import StoppingCriteria, StoppingCriteriaList
+
+from toolpast.rollout.hf import HFGenerator
 
 DEFAULT_MAX_TOKENS = 512  # when a request names no max_tokens (capped by the context left)
 
@@ -29,23 +31,10 @@ class Completion:
     completion_tokens: int
 
 
-class _StopText(StoppingCriteria):
-    """Stop once the reply (not the prompt: transformers' stop_strings also match across the prompt's end)
-    contains a stop string."""
-
-    def __init__(self, tokenizer, prompt_len: int, stops: list[str]):
-        self.tokenizer, self.prompt_len, self.stops = tokenizer, prompt_len, stops
-
-    def __call__(self, input_ids, scores, **kwargs) -> torch.Tensor:
-        text = self.tokenizer.decode(input_ids[0, self.prompt_len:], skip_special_tokens=True)
-        return torch.tensor([any(s in text for s in self.stops)], device=input_ids.device)
-
-
 class HFChatEngine:
     def __init__(self, model, tokenizer, name: str):
         self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
         self.eos_id = tokenizer.eos_token_id
-        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_id
         self.max_context = getattr(model.config, "max_position_embeddings", None)
         self._lock = threading.Lock()
 
@@ -72,30 +61,21 @@ class HFChatEngine:
                                  f"take {prompt_len} and max_tokens asks for {max_tokens}.")
         return max_tokens
 
-    @torch.no_grad()
     def complete(self, messages: list[dict[str, str]], max_tokens: int | None = None, temperature: float = 1.0,
                  top_p: float = 1.0, seed: int | None = None, stop: list[str] | None = None) -> Completion:
         with self._lock:  # the tokenizer too: a Rust tokenizer shared by threads can raise "Already borrowed"
             prompt = self.prompt_ids(messages)
             budget = self.budget(len(prompt), max_tokens)
-            device = next(self.model.parameters()).device
-            ids = torch.tensor([prompt], dtype=torch.long, device=device)
-            sample = temperature > 0
-            stopper = StoppingCriteriaList([_StopText(self.tokenizer, len(prompt), stop)]) if stop else None
-            if seed is not None:
-                torch.manual_seed(seed)
-            out = self.model.generate(
-                input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=budget, do_sample=sample,
-                temperature=temperature if sample else None, top_p=top_p if sample else None, top_k=None,
-                pad_token_id=self.pad_id, eos_token_id=self.eos_id, stopping_criteria=stopper)
-            new = out[0, len(prompt):].tolist()
-            if self.eos_id in new:
-                new = new[:new.index(self.eos_id) + 1]
-                finish = "stop"
-            else:
-                finish = "length" if len(new) >= budget else "stop"
+            generator = HFGenerator(self.model, self.tokenizer, batch_size=1, temperature=temperature, top_p=top_p,
+                                    seed=seed, reuse_cache=False)
+            new = generator.generate([prompt], budget, stop=self._stop_text(stop) if stop else None)[0]
+            finish = "length" if len(new) >= budget and new[-1] != self.eos_id else "stop"
             text = self.tokenizer.decode(new, skip_special_tokens=True)
         cuts = [i for i in (text.find(s) for s in stop or []) if i >= 0]
         if cuts:  # OpenAI's reply ends before the stop string
             text, finish = text[:min(cuts)], "stop"
         return Completion(text, finish, len(prompt), len(new))
+
+    def _stop_text(self, stops: list[str]):
+        """Ends a reply once it (not the prompt) contains a stop string."""
+        return lambda new: any(s in self.tokenizer.decode(new, skip_special_tokens=True) for s in stops)

@@ -14,6 +14,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from toolenv.http_body import BodyRefused, read_body
 from toolpast.serve.app import ChatApp
 from toolpast.serve.schema import error_body
 
@@ -54,14 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = b""
         if method == "POST":
             try:
-                length = int(self.headers.get("Content-Length", ""))
-            except ValueError:
-                self.close_connection = True
-                return self._send(411, error_body("Content-Length is required."))
-            if not 0 <= length <= _MAX_BODY:
-                self.close_connection = True
-                return self._send(413, error_body(f"The request body must be at most {_MAX_BODY} bytes."))
-            body = self.rfile.read(length)
+                body = read_body(self, _MAX_BODY)
+            except BodyRefused as refused:
+                return self._send(refused.status, error_body(refused.message))
         try:
             status, payload = self.server.app.handle(method, self.path, body)
         except Exception as e:  # noqa: BLE001 - the server keeps serving; the client sees a 500 and may retry

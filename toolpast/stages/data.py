@@ -20,19 +20,21 @@ every task recipe and a share of every API's docs, and K = 1 gives back the full
 from __future__ import annotations
 
 import toolenv
+from toolenv.suites import SUITES
 from toolpast.config import RunConfig
 
 Part = tuple[int, int]
 WHOLE: Part = (1, 1)  # (k, K): part k of K, 1-based
 
 
-def subset(items: list, part: Part, what: str = "items") -> list:
-    """Part k of K of items, dealt round-robin (item i goes to part i % K + 1); WHOLE returns all of them."""
+def subset(items: list, part: Part, what: str = "items", setting: str = "refine_rounds") -> list:
+    """Part k of K of items, dealt round-robin (item i goes to part i % K + 1); WHOLE returns all of them.
+    `setting` names the config field that asked for K parts (in the error when there are fewer items)."""
     k, rounds = part
     if not 1 <= k <= rounds:
         raise ValueError(f"part {k} of {rounds}: k must be in 1..{rounds}")
     if rounds > len(items):
-        raise ValueError(f"refine_rounds={rounds} needs at least {rounds} {what}, found {len(items)}")
+        raise ValueError(f"{setting}={rounds} needs at least {rounds} {what}, found {len(items)}")
     return items[k - 1::rounds]
 
 
@@ -87,7 +89,7 @@ def trajectory_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -
 
 def check_validation_holdout(cfg: RunConfig) -> None:
     """Fail before any training when a training stage would draw from the validation tail of a train split."""
-    if cfg.suite != "native" or not cfg.validation_tasks:
+    if not SUITES[cfg.suite].trajectories or not cfg.validation_tasks:
         return
     size = toolenv.get_category(cfg.target, seed=cfg.world_seed).sizes["train"]
     free = size - cfg.validation_tasks

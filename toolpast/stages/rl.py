@@ -1,4 +1,4 @@
-"""GRPO on source-category tasks with TRL's GRPOTrainer and a multi-turn rollout over toolenv episodes.
+"""GRPO on source-category tasks: the shared GRPO stage (`grpo.py`) with a multi-turn rollout over toolenv episodes.
 
 TRL's `environment_factory` shows the tools' schemas to the model in its prompt, which would make RL
 open-book; PaST's setting is closed-book (API knowledge must come from the weights). So we plug our own
@@ -11,14 +11,13 @@ turns cannot be credited separately; the sum is also exactly what verl's GRPO, w
 makes of its token-level rewards. Writes `model/`, `train_log.jsonl` (reward, success, lengths, KL when beta > 0
 per step) and `rollouts.jsonl` (every episode's actions, reward and success, and its turn rewards under the
 prototype scheme). A killed run resumes from its newest checkpoint and replays what the uninterrupted run would
-have done, each step logged once (`resume.py`; `tests/toolpast/stages/test_stage_resume.py`).
+have done, each step logged once (`grpo.py`, `resume.py`; `tests/toolpast/stages/test_stage_resume.py`).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,18 +25,12 @@ import toolenv
 from toolpast import distributed
 from toolpast.batching import split_step
 from toolpast.config import RLConfig
-from toolpast.models import load_model, load_tokenizer
+from toolpast.models import load_tokenizer
 from toolpast.rollout.chat_tokens import ChatTokens
 from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
-from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine
-from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
-from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
-                                      save_full_model)
-from toolpast.training_view import LiveTrainingCallback
+from toolpast.stages.grpo import GRPOJob, run_grpo
 
-# rollout_func is experimental in TRL; pyproject pins trl exactly for that reason, so the warning adds nothing.
-os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 LOGGED = {"reward": "reward", "reward sd": "reward_std", "success": "rewards/env_success/mean",
           "kl": "kl", "tokens": "completions/mean_length", "step s": "step_time"}
 
@@ -127,72 +120,27 @@ def env_success(completions, env_success, **kwargs) -> list[float]:
     return list(env_success)
 
 
-def _grpo_trainer_class():
-    """GRPOTrainer whose per-epoch task order survives a resume (`resume.EpochSampler`); imported lazily (TRL)."""
-    from trl import GRPOTrainer
-
-    class ResumableGRPOTrainer(GRPOTrainer):
-        def _get_train_sampler(self, dataset=None):
-            return EpochSampler(super()._get_train_sampler(dataset))
-
-    return ResumableGRPOTrainer
-
-
 def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: int, dtype: str,
            title: str = "rl", callbacks: tuple = ()) -> dict:
-    """GRPO from `start_model`; a rerun resumes from the newest checkpoint in workdir/checkpoints and, on the HF
-    backend, reproduces the uninterrupted run (same tasks, samples, weights and logs). `callbacks`: extra
-    TrainerCallbacks."""
-    from datasets import Dataset
-    from transformers import PrinterCallback
-    from trl import GRPOConfig
-
+    """GRPO from `start_model` on toolenv episodes (`stages/grpo.py`); a rerun resumes from the newest checkpoint in
+    workdir/checkpoints and, on the HF backend, reproduces the uninterrupted run (same tasks, samples, weights and
+    logs). `callbacks`: extra TrainerCallbacks."""
     tokenizer = load_tokenizer(start_model)
-    model = load_model(start_model, dtype=dtype)
     rollout = EpisodeRollout(tasks, tokenizer, cfg, log_path=workdir / "rollouts.jsonl")
-    checkpoints = workdir / "checkpoints"
     group = cfg.prompts_per_step * cfg.num_generations
     split = split_step(group, cfg.micro_batch_size)
-    if cfg.use_vllm:
-        shutdown_engines()  # one vLLM engine per process: TRL's colocated one is next
-    args = GRPOConfig(
-        **common_trainer_args(cfg, checkpoints, seed, dtype, batch=group),
-        per_device_train_batch_size=split.micro_batch, num_generations=cfg.num_generations,
-        steps_per_generation=split.accumulation,  # one rollout of the whole group per optimizer step
-        num_iterations=1, max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256),
-        temperature=cfg.temperature, beta=cfg.beta, loss_type="dapo", scale_rewards=cfg.scale_rewards,
-        mask_truncated_completions=False, reward_weights=[1.0, 0.0], shuffle_dataset=True,
-        remove_unused_columns=False, log_completions=False, disable_dropout=True,
-        use_vllm=cfg.use_vllm, vllm_mode="colocate", vllm_importance_sampling_correction=False,
-        vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
-        vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode,
-    )
-    log_path = workdir / "train_log.jsonl"
-    # Several processes (toolpast.distributed): every rank trains and rolls out its share of each step's prompts
-    # (TRL gathers the rewards for the group advantages); main alone shows progress and writes the logs, the
-    # model and the cleanup (the rollout rows reach it through EpisodeRollout).
-    main = distributed.is_main()
-    progress = [LiveTrainingCallback(title, log_path, keys=LOGGED)] if main else []
-    trainer = _grpo_trainer_class()(model=model, reward_funcs=[env_reward, env_success], args=args,
-                                    train_dataset=Dataset.from_list(rollout.rows), processing_class=tokenizer,
-                                    peft_config=lora_config(cfg), rollout_func=rollout,
-                                    callbacks=[*progress, *callbacks])
-    trainer.remove_callback(PrinterCallback)
-    resume = latest_checkpoint(checkpoints)
-    resumed_from = checkpoint_step(resume)
-    if main:
-        # The steps after the checkpoint are replayed: drop what a killed run logged of them. A rollout row
-        # carries the step it was drawn at (before that step's update), a train-log row the step after its update.
-        truncate_log(rollout.log_path, below=resumed_from)
-        truncate_log(log_path, below=resumed_from + 1)
-    trainer.train(resume_from_checkpoint=resume)
-    shutdown_trainer_engine(trainer)  # K refinement rounds must not stack K colocated vLLM engines
-    save_full_model(trainer.model, tokenizer, workdir / "model", trainer)
-    if not main:
+    job = GRPOJob(
+        rows=rollout.rows, reward_funcs=[env_reward, env_success], logged=LOGGED, batch=group,
+        rollout_func=rollout, sample_log=rollout.log_path,
+        options=dict(
+            per_device_train_batch_size=split.micro_batch,
+            steps_per_generation=split.accumulation,  # one rollout of the whole group per optimizer step
+            max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256), scale_rewards=cfg.scale_rewards,
+            reward_weights=[1.0, 0.0], vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
+            vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode))
+    run = run_grpo(start_model, tokenizer, job, cfg, workdir, seed, dtype, title, callbacks)
+    if run is None:
         return {}  # the stage's outputs are main's
-    drop_checkpoints(checkpoints)
-    rows = [json.loads(line) for line in log_path.read_text().splitlines()]
-    curve = [row for row in rows if "reward" in row]
-    return {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": resumed_from,
-            "reward_curve": [round(row["reward"], 4) for row in curve],
-            "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in curve]}
+    return {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": run.resumed_from_step,
+            "reward_curve": [round(row["reward"], 4) for row in run.curve],
+            "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in run.curve]}

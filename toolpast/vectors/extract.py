@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from toolpast.io import staged_dir
 from toolpast.models.identity import record_weights_sha256
-from toolpast.vectors.atomic import staged_dir
 from toolpast.vectors.checkpoint import Checkpoint
 from toolpast.vectors.codec import decode, encode
 from toolpast.vectors.digest import known_sha256

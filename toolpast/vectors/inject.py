@@ -21,22 +21,26 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from toolpast.file_record import FileRecord, toolpast_version, utc_now
+from toolpast.io import atomic_copy, staged_dir
 from toolpast.models.identity import record_weights_sha256
-from toolpast.vectors.atomic import atomic_copy, atomic_write_text, staged_dir
 from toolpast.vectors.checkpoint import MODEL_INDEX, MODEL_SINGLE, Checkpoint
 from toolpast.vectors.codec import decode, encode
 from toolpast.vectors.digest import known_sha256
 from toolpast.vectors.errors import CheckpointFormatError, NonFiniteWeights, PartialVectorError, SkillVectorMismatch
-from toolpast.vectors.manifest import VECTOR_INDEX, BaseModelIdentity, VectorManifest, toolpast_version, utc_now
+from toolpast.vectors.manifest import VECTOR_INDEX, BaseModelIdentity, VectorManifest
 from toolpast.vectors.meter import ResidencyMeter
 from toolpast.vectors.numerics import sumsq
 from toolpast.vectors.shards import DEFAULT_SHARD_MAX_BYTES, PlannedTensor, ShardedSafetensorsWriter, plan_shards
 from toolpast.vectors.stream import CHUNK_ELEMS, Input, Job, Scratch, Source, finish_sources, run_jobs
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 PAST_MANIFEST = "past_manifest.json"
 LOW_SURVIVAL = 0.9  # below this overall fraction of lambda * v surviving the cast, injection warns
@@ -57,10 +61,8 @@ class TensorInjection(BaseModel):
     surviving_fraction: float | None  # applied / lam_v; None when lam * v == 0
 
 
-class InjectReport(BaseModel):
+class InjectReport(FileRecord):
     """What `inject_skill_vector` / `inject_skill_delta` did; also written as `<out>/past_manifest.json`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     format: Literal["toolpast.past_injection"] = "toolpast.past_injection"
     format_version: int = 1
@@ -106,6 +108,17 @@ class InjectReport(BaseModel):
             f"{self.worst_tensor}: {self.worst_surviving_fraction:.1%}); the injected model is close to the "
             f"target. Inject into a float32 copy of the target, or check lambda ({self.lam:g})."
         )
+
+
+class InjectOptions(TypedDict, total=False):
+    """How an injection writes and checks its output, whichever source v comes from (defaults: `_inject`'s)."""
+
+    shard_max_bytes: int  # largest output shard
+    overwrite: bool  # replace an existing out_dir (else refuse it)
+    meter: ResidencyMeter | None  # counts the bytes held resident (tests, the benchmark)
+    allow_partial: bool  # copy the model float tensors v does not cover unchanged, instead of refusing
+    digest_output: bool  # hash the output as it is written and record its weights_sha256 beside it
+    chunk_elems: int  # elements streamed per chunk
 
 
 @dataclass
@@ -220,14 +233,9 @@ def inject_skill_vector(
     vector_dir: str | Path,
     lam: float,
     out_dir: str | Path,
-    shard_max_bytes: int = DEFAULT_SHARD_MAX_BYTES,
     *,
-    overwrite: bool = False,
     hash_inputs: bool = True,
-    meter: ResidencyMeter | None = None,
-    allow_partial: bool = False,
-    digest_output: bool = False,
-    chunk_elems: int = CHUNK_ELEMS,
+    **options: Unpack[InjectOptions],
 ) -> InjectReport:
     """Write `model + lam * vector` to `out_dir` as an HF model dir, in the model's own dtype(s).
 
@@ -262,8 +270,7 @@ def inject_skill_vector(
         digests={"vector_weights_sha256": "vector"},
         recorded_sha256=manifest.weights_sha256,
     )
-    return _inject(model_dir, delta, lam, out_dir, shard_max_bytes, overwrite=overwrite, hash_inputs=hash_inputs,
-                   meter=meter, allow_partial=allow_partial, digest_output=digest_output, chunk_elems=chunk_elems)
+    return _inject(model_dir, delta, lam, out_dir, hash_inputs=hash_inputs, **options)
 
 
 def inject_skill_delta(
@@ -272,14 +279,9 @@ def inject_skill_delta(
     sft_dir: str | Path,
     lam: float,
     out_dir: str | Path,
-    shard_max_bytes: int = DEFAULT_SHARD_MAX_BYTES,
     *,
-    overwrite: bool = False,
     hash_inputs: bool = True,
-    meter: ResidencyMeter | None = None,
-    allow_partial: bool = False,
-    digest_output: bool = False,
-    chunk_elems: int = CHUNK_ELEMS,
+    **options: Unpack[InjectOptions],
 ) -> InjectReport:
     """Write `model + lam * (rl - sft)` without materialising the vector: bit for bit what `extract_skill_vector`
     (float32) then `inject_skill_vector` write, from one read of each of the three models."""
@@ -302,8 +304,7 @@ def inject_skill_delta(
                     "rl_dir": str(Path(rl_dir).absolute()), "sft_dir": str(Path(sft_dir).absolute())},  # fmt: skip
         digests={"vector_rl_sha256": "rl", "vector_sft_sha256": "sft"},
     )
-    return _inject(model_dir, delta, lam, out_dir, shard_max_bytes, overwrite=overwrite, hash_inputs=hash_inputs,
-                   meter=meter, allow_partial=allow_partial, digest_output=digest_output, chunk_elems=chunk_elems)
+    return _inject(model_dir, delta, lam, out_dir, hash_inputs=hash_inputs, **options)
 
 
 def _inject(
@@ -311,15 +312,16 @@ def _inject(
     delta: _Delta,
     lam: float,
     out_dir: str | Path,
-    shard_max_bytes: int,
     *,
-    overwrite: bool,
     hash_inputs: bool,
-    meter: ResidencyMeter | None,
-    allow_partial: bool,
-    digest_output: bool,
-    chunk_elems: int,
+    shard_max_bytes: int = DEFAULT_SHARD_MAX_BYTES,
+    overwrite: bool = False,
+    meter: ResidencyMeter | None = None,
+    allow_partial: bool = False,
+    digest_output: bool = False,
+    chunk_elems: int = CHUNK_ELEMS,
 ) -> InjectReport:
+    """The injection of either source of v; the defaults of `InjectOptions` are here."""
     model = Checkpoint(model_dir)
     src_model = Source("model", model, hash=hash_inputs, known=known_sha256(model.path) if hash_inputs else None)
     sources = [src_model, *delta.sources]
@@ -389,7 +391,7 @@ def _inject(
                 copied_files=copied_files,
                 **_totals(per_tensor),
             )
-            atomic_write_text(tmp / PAST_MANIFEST, report.model_dump_json(indent=2) + "\n")
+            report.write_json(tmp / PAST_MANIFEST)
     finally:
         for s in sources:
             s.close()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolpast.vectors.atomic import staged_dir
+from toolpast.io import staged_dir
 from toolpast.vectors.checkpoint import Checkpoint, weights_sha256
 from toolpast.vectors.errors import CheckpointFormatError, SkillVectorMismatch
 from toolpast.vectors.manifest import (

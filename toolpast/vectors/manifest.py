@@ -9,13 +9,13 @@ result can be traced to exactly the weights it came from) and of the vector itse
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from toolpast.vectors.atomic import atomic_write_text
+from toolpast.file_record import FileRecord, toolpast_version, utc_now
 
 MANIFEST_NAME = "manifest.json"
 VECTOR_INDEX = "vector.safetensors.index.json"
@@ -31,19 +31,6 @@ IDENTITY_FIELDS = (
     "num_key_value_heads",
     "vocab_size",
 )
-
-
-def toolpast_version() -> str:
-    try:
-        from toolpast import __version__
-
-        return str(__version__)
-    except ImportError:  # pragma: no cover
-        return "unknown"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class BaseModelIdentity(BaseModel):
@@ -122,10 +109,8 @@ class LoraInfo(BaseModel):
     ignored_tensors: list[str] = Field(default_factory=list)  # frozen base-layer copies peft saved alongside
 
 
-class VectorManifest(BaseModel):
+class VectorManifest(FileRecord):
     """`manifest.json` of a skill-vector dir: v = theta_rl - theta_sft, stored as safetensors shards."""
-
-    model_config = ConfigDict(extra="forbid")
 
     format: Literal["toolpast.skill_vector"] = "toolpast.skill_vector"
     format_version: int = 1
@@ -152,9 +137,7 @@ class VectorManifest(BaseModel):
         return list(self.tensors)
 
     def write(self, directory: str | Path) -> Path:
-        path = Path(directory) / MANIFEST_NAME
-        atomic_write_text(path, self.model_dump_json(indent=2) + "\n")
-        return path
+        return self.write_json(Path(directory) / MANIFEST_NAME)
 
     @classmethod
     def load(cls, directory: str | Path) -> VectorManifest:

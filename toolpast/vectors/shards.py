@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolpast.vectors.atomic import AtomicFile, atomic_write_text
+from toolpast.io import AtomicFile, atomic_write_text
 from toolpast.vectors.checkpoint import ITEMSIZE, st_code_of
 from toolpast.vectors.digest import PREFIX, tensor_line
 from toolpast.vectors.direct import BLOCK, DirectSink, open_direct

@@ -1,10 +1,10 @@
 """QA leaderboard entries: pooled metrics with a Wilson interval, per-passage outcomes, SEAL's passage mean."""
 
 from toolpast.leaderboard.schema import Leaderboard
-from toolpast.qa.config import squad_preset
+from toolpast.presets import get_preset
 from toolpast.qa.entries import QAResult, passage_mean, render_qa_table, to_entry
 
-CFG = squad_preset("smoke")
+CFG = get_preset("smoke", "squad")
 
 
 def _entry(name, verdicts, knowledge="passage"):

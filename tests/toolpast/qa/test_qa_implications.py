@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from toolpast.models import load_model, load_tokenizer
-from toolpast.qa.config import ImplicationConfig, squad_preset
+from toolpast.qa.config import ImplicationConfig
+from toolpast.presets import get_preset
 from toolpast.qa.implications import with_self_implications, write_implications
 from toolpast.qa.records import Passage, QAPair
 from toolpast.qa.sequences import passage_sequences
@@ -32,7 +33,7 @@ def test_greedy_self_implications_are_deterministic_and_become_documents(tiny_mo
 def test_squad_run_with_self_implications(tmp_path):
     from toolpast.qa.squad_run import run_squad
 
-    cfg = squad_preset("smoke").model_copy(update={"passages": 1, "past": [], "base": False,
+    cfg = get_preset("smoke", "squad").model_copy(update={"passages": 1, "past": [], "base": False,
                                                    "knowledge": ["passage+implications:self"]})
     board, _ = run_squad(cfg, export=tmp_path / "b.json", command="test")
     [entry] = board.entries

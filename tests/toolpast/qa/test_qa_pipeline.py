@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from toolpast.leaderboard.schema import Leaderboard
-from toolpast.qa.config import loogle_preset, squad_preset
+from toolpast.presets import get_preset
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (DATA / "squad" / "squad_val.json").is_file(), reason="shared data absent")
@@ -21,7 +21,7 @@ def test_single_passage_board_then_resume_without_training(tmp_path, monkeypatch
     from toolpast.qa import passage_sft
     from toolpast.qa.squad_run import run_squad
 
-    cfg = squad_preset("smoke").model_copy(update={"past": []})
+    cfg = get_preset("smoke", "squad").model_copy(update={"past": []})
     board, out = run_squad(cfg, export=tmp_path / "b.json", command="test")
     assert _variants(board) == {("base", None, "single_passage"), ("sft", "passage", "single_passage"),
                                 ("sft", "passage+implications:gpt41", "single_passage")}
@@ -45,16 +45,16 @@ def test_past_cpt_and_loogle_smoke(tmp_path):
     from toolpast.qa.loogle_run import run_loogle
     from toolpast.qa.squad_run import run_squad
 
-    board, _ = run_squad(squad_preset("smoke"), export=tmp_path / "single.json", command="test")
+    board, _ = run_squad(get_preset("smoke", "squad"), export=tmp_path / "single.json", command="test")
     past = [e for e in board.entries if e.variant.name == "past"]
     assert len(past) == 1 and past[0].variant.vector_id and past[0].variant.rounds == 1
     assert past[0].variant.knowledge == "passage+implications:gpt41"
 
-    cpt = squad_preset("smoke").model_copy(update={"setting": "cpt"})
+    cpt = get_preset("smoke", "squad").model_copy(update={"setting": "cpt"})
     board, _ = run_squad(cpt, export=tmp_path / "cpt.json", command="test")
     assert {v[2] for v in _variants(board)} == {"cpt:3"}
     assert {v[0] for v in _variants(board)} == {"base", "sft", "past"}
 
-    board, _ = run_loogle(loogle_preset("smoke"), export=tmp_path / "loogle.json", command="test")
+    board, _ = run_loogle(get_preset("smoke", "loogle"), export=tmp_path / "loogle.json", command="test")
     assert {e.suite for e in board.entries} == {"loogle"} and {e.category for e in board.entries} == {"shortdep_subset"}
     assert all(e.metrics.n == 3 for e in board.entries)

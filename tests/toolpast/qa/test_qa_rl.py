@@ -6,7 +6,6 @@ from types import SimpleNamespace
 from toolpast.qa.answer import Question
 from toolpast.qa.config import AnswerConfig
 from toolpast.qa.qa_rl import grader_reward, rl_rows
-from toolpast.qa.source_skill import deal_parts
 
 
 def test_rows_hold_the_evaluation_prompt_and_the_judge_question():
@@ -24,14 +23,3 @@ def test_reward_is_the_graders_verdict_and_every_answer_is_logged(tmp_path):
     assert out == [1.0, 0.0, 0.0]
     logged = [json.loads(line) for line in (tmp_path / "answers.jsonl").read_text().splitlines()]
     assert [r["correct"] for r in logged] == out and {r["step"] for r in logged} == {4}
-
-
-def test_source_parts_are_disjoint_and_cover_everything():
-    parts = deal_parts(list(range(7)), 3)
-    assert parts == [[0, 1, 2], [3, 4], [5, 6]]
-    try:
-        deal_parts([1], 2)
-    except ValueError as err:
-        assert "source.rounds=2" in str(err)
-    else:
-        raise AssertionError("expected ValueError")

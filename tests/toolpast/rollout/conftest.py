@@ -2,17 +2,10 @@
 
 import pytest
 from chat_testutil import ScriptedServer
+from started_servers import started_servers
 
 
 @pytest.fixture
 def serve_script():
     """`serve_script(respond)` starts a ScriptedServer answering with `respond(hit, body)`."""
-    started = []
-
-    def start(respond) -> ScriptedServer:
-        started.append(ScriptedServer(respond))
-        return started[-1]
-
-    yield start
-    for server in started:
-        server.close()
+    yield from started_servers(ScriptedServer)

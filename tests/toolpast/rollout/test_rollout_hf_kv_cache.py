@@ -57,6 +57,24 @@ def test_sampling_with_a_seed_is_reproducible(tiny_model_dir):
     assert a == b
 
 
+def test_stop_ends_a_row_and_a_tiny_top_p_samples_the_greedy_token(tiny_model_dir):
+    """What `toolpast serve` needs of this loop: stop strings end one row's reply, top-p narrows sampling."""
+    model, tokenizer = load_model(tiny_model_dir), load_tokenizer(tiny_model_dir)
+    prompts = [ChatTokens(tokenizer).prompt_ids(e.reset()) for e in _episodes(3, 1)]
+    greedy = HFGenerator(model, tokenizer).generate(prompts, 10)
+    ended = []  # the first row to reach 4 tokens stops there, the others run on
+
+    def stop(new):
+        if len(new) == 4 and not ended:
+            ended.append(new)
+        return any(new is e for e in ended)
+
+    cut = HFGenerator(model, tokenizer).generate(prompts, 10, stop=stop)
+    assert sorted(map(len, cut)) == [4] + sorted(map(len, greedy))[1:] and all(
+        g[:len(c)] == c for c, g in zip(cut, greedy))
+    assert HFGenerator(model, tokenizer, temperature=1.0, top_p=1e-6, seed=1).generate(prompts, 10) == greedy
+
+
 def test_a_shared_prompt_prefix_is_encoded_once_without_changing_results(tiny_model_dir):
     model, tokenizer = load_model(tiny_model_dir), load_tokenizer(tiny_model_dir)
     prompts = [ChatTokens(tokenizer).prompt_ids(e.reset()) for e in _episodes(3, 1)]

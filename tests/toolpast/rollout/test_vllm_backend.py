@@ -16,6 +16,7 @@ from toolpast.config import EvalConfig
 from toolpast.evaluate import evaluate
 from toolpast.rollout import vllm as backend
 from toolpast.rollout.seeds import episode_key, sample_seed
+from toolpast.stages.context import StageContext
 
 EOS = 7
 
@@ -166,7 +167,7 @@ def test_evaluation_samples_k_different_draws_per_task_whatever_the_batching(fak
                      max_new_tokens=8, knowledge_probes=False)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    out = evaluate(tiny_model_dir, tasks, "closed", cfg, 5, "float32", tmp_path / "a", "t")
+    out = evaluate(tiny_model_dir, tasks, "closed", cfg, StageContext(5, "float32", tmp_path / "a", "t"))
     assert out["n"] == 9 and "pass_at_k" in out
     (llm,) = FakeLLM.made
     assert llm.events == [("sleep", 1)]  # the engine sleeps once the evaluation is done
@@ -179,7 +180,7 @@ def test_evaluation_samples_k_different_draws_per_task_whatever_the_batching(fak
         by_task.setdefault(row["task_id"], set()).add(json.dumps(row["trajectory"]["steps"]))
     assert all(len(trajectories) == 3 for trajectories in by_task.values())  # 3 different samples per task
     cfg_one_batch = cfg.model_copy(update={"batch_size": 9})
-    evaluate(tiny_model_dir, tasks, "closed", cfg_one_batch, 5, "float32", tmp_path / "b", "t")
+    evaluate(tiny_model_dir, tasks, "closed", cfg_one_batch, StageContext(5, "float32", tmp_path / "b", "t"))
     assert len(FakeLLM.made) == 1 and llm.events[-1] == ("sleep", 1)  # the same checkpoint: the engine is reused
     again = [json.loads(line) for line in (tmp_path / "b" / "episodes.jsonl").read_text().splitlines()]
     trajectory = {(r["task_id"], r["sample"]): r["trajectory"] for r in rows}

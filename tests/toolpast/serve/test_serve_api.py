@@ -1,5 +1,6 @@
-"""`toolpast serve` over HTTP on loopback with the tiny model: OpenAI's response shape, replies equal to the hf
-backend's greedy generation, stop strings, seeds, and 400/404/405 with OpenAI's error body."""
+"""`toolpast serve` over HTTP on loopback with the tiny model: OpenAI's response shape, replies and whole
+episodes through the openai backend equal to the hf backend's greedy generation, stop strings, seeds, and
+400/404/405 with OpenAI's error body."""
 
 import http.client
 import json
@@ -10,8 +11,11 @@ import pytest
 
 import toolenv
 from toolpast.models import load_model, load_tokenizer
+from toolpast.rollout.chat_episodes import run_chat_episodes
 from toolpast.rollout.chat_tokens import ChatTokens
+from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
+from toolpast.rollout.openai_chat import OpenAIChatClient
 from toolpast.serve import ChatApp, ChatServer, HFChatEngine
 from toolpast.serve.server import is_loopback
 
@@ -55,6 +59,18 @@ def test_greedy_reply_equals_hf_generation_on_the_chat_template(served):
     assert choice["finish_reason"] == ("stop" if new[-1] == chat.eos_id else "length")
     assert body["usage"] == {"prompt_tokens": len(prompt), "completion_tokens": len(new),
                              "total_tokens": len(prompt) + len(new)}
+
+
+def test_openai_backend_episodes_equal_the_hf_backends(served):
+    """The same greedy episodes, batched by the hf backend or served one request at a time to the openai one."""
+    server, model, tokenizer = served
+    tasks = toolenv.get_category("finance").tasks("test", n=3)
+    hf = run_episodes([toolenv.Episode(t) for t in tasks], HFGenerator(model, tokenizer), ChatTokens(tokenizer),
+                      max_turns=2, max_new_tokens=12)
+    chat = run_chat_episodes([toolenv.Episode(t) for t in tasks], OpenAIChatClient(server.url, "tiny-random"),
+                             max_turns=2, max_tokens=12, concurrency=3)
+    assert [r.episode.messages for r in chat] == [r.episode.messages for r in hf]
+    assert [r.model_tokens for r in chat] == [r.model_tokens for r in hf] and max(r.turns for r in hf) == 2
 
 
 def test_openai_client_stop_strings_and_max_completion_tokens(served):

@@ -19,6 +19,8 @@ def test_subset_rejects_bad_parts():
         subset([1, 2, 3], (3, 2))
     with pytest.raises(ValueError, match="refine_rounds=4 needs at least 4 tasks, found 3"):
         subset([1, 2, 3], (1, 4), "tasks")
+    with pytest.raises(ValueError, match="source.rounds=2 needs at least 2 source passages, found 1"):
+        subset([1], (1, 2), "source passages", "source.rounds")
 
 
 @pytest.mark.parametrize("rounds", [2, 3])

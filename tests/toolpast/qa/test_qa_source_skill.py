@@ -1,0 +1,64 @@
+"""The QA skill vector's K rounds: the shared refinement (stages/rounds.py) over round-robin parts of the passages,
+with the QA stage names and specs; K = 1 trains on every source passage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from toolpast.artifacts import stage_key
+from toolpast.presets import get_preset
+from toolpast.qa.records import Passage, QAPair
+from toolpast.qa.source_skill import learn_qa_skill, passages_digest
+from toolpast.stages.model_ref import Model
+
+
+class RecordingRunner:
+    """Records (name, spec) and hands back an artifact-like object; runs nothing."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+
+    def stage(self, name, spec, fn):
+        self.calls.append((name, spec))
+        key = stage_key(name, spec)
+        return SimpleNamespace(key=key, path=Path("/nowhere") / key, outputs={})
+
+
+def _passages(n):
+    return [Passage(title=f"t{i}", context=f"context {i}", questions=[QAPair(question=f"q{i}?", answer="a")])
+            for i in range(n)]
+
+
+def _learn(rounds, passages):
+    cfg = get_preset("smoke", "squad")
+    cfg = cfg.model_copy(update={"source": cfg.source.model_copy(update={"rounds": rounds})})
+    runner = RecordingRunner()
+    base = Model(Path("/base"), {"model": "m", "weights_sha256": "0"})
+    return learn_qa_skill(cfg, runner, base, passages, SimpleNamespace(name="offline:v1")), runner.calls
+
+
+def test_two_rounds_deal_passages_round_robin_and_start_round_two_from_sft_plus_v1():
+    passages = _passages(5)
+    (first, second), calls = _learn(2, passages)
+    assert [name for name, _ in calls] == ["qa_source_sft", "qa_rl", "qa_vector",
+                                           "qa_source_sft", "qa_inject", "qa_rl", "qa_vector"]
+    sft_specs = [spec for name, spec in calls if name == "qa_source_sft"]
+    assert [spec["passages"] for spec in sft_specs] == [passages_digest(passages[0::2]),
+                                                        passages_digest(passages[1::2])]
+    assert [spec["n"] for spec in sft_specs] == [3, 2] and all(s["start"]["model"] == "m" for s in sft_specs)
+    inject = next(spec for name, spec in calls if name == "qa_inject")
+    assert inject == {"model": second.sft.key, "vector": first.vector.key, "lam": 1.0}
+    rl_specs = [spec for name, spec in calls if name == "qa_rl"]
+    assert rl_specs[0]["start"] == first.sft.key and rl_specs[1]["start"] == second.start.key
+    assert calls[-1][1] == {"rl": second.rl.key, "sft": second.sft.key}  # v_2 against sft_2, not the start
+
+
+def test_one_round_uses_every_passage_and_too_few_passages_fail_first():
+    passages = _passages(3)
+    (only,), calls = _learn(1, passages)
+    assert calls[0][1]["passages"] == passages_digest(passages) and only.start is None
+    with pytest.raises(ValueError, match="source.rounds=4 needs at least 4 source passages, found 3"):
+        _learn(4, passages)

@@ -1,0 +1,32 @@
+"""The skill-vector stage functions, v = theta_rl - theta_sft and model + lambda * v, shared by every suite."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
+    """Write v = rl - sft to workdir/vector; its norm, tensor count and exact-zero count are the outputs."""
+    from toolpast.vector_check import ZeroCount, count_zeros
+    from toolpast.vectors import extract_skill_vector
+
+    manifest = extract_skill_vector(rl_model, sft_model, workdir / "vector", overwrite=True)
+    entries = manifest.tensors.values()
+    if all(e.zeros is not None for e in entries):  # counted by the extraction as it wrote v
+        count = ZeroCount(sum(math.prod(e.shape) for e in entries), sum(e.zeros for e in entries))
+    else:  # a LoRA-derived vector: count from its shards
+        count = count_zeros(workdir / "vector")
+    return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors), "entries": count.entries,
+            "zeros": count.zeros}
+
+
+def inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:
+    """Write model + lam * vector to workdir/model; how much of lam * v survived the model's dtype is the output."""
+    from toolpast.vectors import inject_skill_vector
+
+    # digest_output: the injected model's identity (its leaderboard entries need it) is hashed as it is written,
+    # on its own thread, and recorded beside it, instead of being read back and hashed after the evaluation
+    report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True, digest_output=True)
+    return {"surviving_fraction": report.surviving_fraction, "worst_tensor": report.worst_tensor,
+            "worst_surviving_fraction": report.worst_surviving_fraction, "lam": lam}

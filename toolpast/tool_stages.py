@@ -1,0 +1,138 @@
+"""The tool-use run's stage builders: each keys its artifact by its config and its inputs' build ids.
+
+Every build function of the tool-use stages is defined here, so a stage's key hashes this file plus the import
+closure of its STAGE_CODE modules (stages/runner.py). The order the stages run in is pipeline.py (one target),
+refinement.py (the K source rounds), variants.py (the evaluated models) and sweep.py (many targets).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from toolenv.suites import SUITES
+from toolpast import distributed
+from toolpast.artifacts import Artifact
+from toolpast.config import RunConfig
+from toolpast.evaluate import evaluate
+from toolpast.stages.context import StageContext
+from toolpast.stages.data import (WHOLE, Part, category_tasks, doc_pair_rows, knowledge_rows, suite_category,
+                                  train_tasks, trajectory_rows, warmup_rows)
+from toolpast.stages.model_ref import Model
+from toolpast.stages.rl import run_rl
+from toolpast.stages.runner import Runner, build_id
+from toolpast.stages.sft import run_sft
+from toolpast.stages.skill import extract, inject
+
+
+def _part_tag(part: Part) -> dict:
+    """Extra spec keys of a refinement round; none for the whole data, so K = 1 keys stay what they were."""
+    return {} if part == WHOLE else {"round": part[0], "rounds": part[1]}
+
+
+def _part_title(what: str, categories: list[str], part: Part) -> str:
+    return f"{what} {'+'.join(categories)}" + ("" if part == WHOLE else f" part {part[0]}/{part[1]}")
+
+
+class Stages:
+    """The stage builders of one run: each keys its artifact by its config and its inputs' build ids."""
+
+    def __init__(self, cfg: RunConfig, runner: Runner, base: Model):
+        self.cfg, self.runner, self.base = cfg, runner, base
+        self.common = {"world_seed": cfg.world_seed, "seed": cfg.seed, "dtype": cfg.dtype}
+        # native runs without options keep the keys they always had
+        default_suite = cfg.suite == "native" and not cfg.suite_options
+        self.suite = {} if default_suite else {"suite": cfg.suite, "suite_options": cfg.suite_options}
+
+    def for_target(self, target: str) -> Stages:
+        """The same stages (runner, base model, keys) for another target category, as a sweep needs."""
+        return Stages(self.cfg.model_copy(update={"target": target}), self.runner, self.base)
+
+    def warmup(self) -> Model:
+        """SFT of the base on the warm-up protocol (never the source or target categories): the shared start."""
+        cfg, base = self.cfg, self.base
+        warm = self.runner.stage("warmup", {**self.common, "start": base.ref, "warmup": cfg.warmup.model_dump()},
+                                 lambda w: run_sft(base.path, warmup_rows(cfg), cfg.warmup, w, cfg.seed, cfg.dtype,
+                                                   "warm-up (protocol)"))
+        return Model(warm.path / "model", {"warmup": build_id(warm)})
+
+    def knowledge_sft(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
+        """SFT of `start` on the categories' knowledge: the docs corpus (sft.data = docs), or the two-stage
+        protocol (docs as prompt/response pairs, then the categories' train trajectories from that checkpoint)."""
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
+                "sft": cfg.sft.model_dump()}
+        if cfg.sft.data == "docs":
+            title = _part_title("SFT docs", categories, part)
+            return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
+                                                                   cfg.sft, w, cfg.seed, cfg.dtype, title))
+        docs = self.runner.stage(name, spec, lambda w: run_sft(
+            start.path, doc_pair_rows(categories, cfg, part), cfg.sft, w, cfg.seed, cfg.dtype,
+            _part_title("SFT 1/2 doc pairs", categories, part)))
+        spec = {**self.common, **self.suite, "start": build_id(docs), "categories": categories, **_part_tag(part),
+                "trajectories": cfg.sft.trajectories.model_dump(), "repeats": cfg.sft.repeats}
+        return self.runner.stage(f"{name}:trajectories", spec, lambda w: run_sft(
+            docs.path / "model", trajectory_rows(categories, cfg, part), cfg.sft.trajectories, w, cfg.seed,
+            cfg.dtype, _part_title("SFT 2/2 trajectories", categories, part)))
+
+    def rl(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
+        """GRPO on the categories' train tasks (never their test split)."""
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
+                "rl": cfg.rl.model_dump()}
+        title = _part_title("GRPO", categories, part)
+        return self.runner.stage(name, spec, lambda w: run_rl(start.path, train_tasks(cfg, categories, part),
+                                                              cfg.rl, w, cfg.seed, cfg.dtype, title))
+
+    def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
+        from toolpast.vector_check import check_vector_stage
+
+        vector = self.runner.stage(name, {"rl": build_id(rl), "sft": build_id(sft)},
+                                   lambda w: extract(rl.path / "model", sft.path / "model", w))
+        check_vector_stage(vector, self.cfg.min_vector_kept)  # a mostly-zero vector would make PaST = SFT
+        return vector
+
+    def inject(self, name: str, model: Model, vector: Artifact, lam: float) -> Artifact:
+        from toolpast.vector_check import check_injection_stage
+
+        injected = self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
+                                     lambda w: inject(model.path, vector.path / "vector", lam, w))
+        check_injection_stage(injected, self.cfg.min_vector_kept)  # lam * v rounded away by the target's dtype
+        return injected
+
+    def orthogonality(self, sft: Artifact, rl: Artifact, control: Artifact) -> Artifact:
+        """PaST's premise, measured on this run: cos(dSFT_source, dRL) ~ 0, cos(dSFT_source, dSFT_target) > 0."""
+        base = self.base
+        return self.runner.stage("orthogonality", {"base": base.ref, "sft": build_id(sft), "rl": build_id(rl),
+                                                   "control": build_id(control)},
+                                 lambda w: _orthogonality(base.path, sft.path / "model", rl.path / "model",
+                                                          control.path / "model", w))
+
+    def evaluate(self, label: str, model: Model, category: str, book: str) -> Artifact:
+        """Episodes of `model` on the category's evaluation tasks, plus the knowledge probes (closed book)."""
+        cfg = self.cfg
+        spec = {**self.common, **self.suite, "model": model.ref, "category": category, "book": book,
+                "eval": cfg.eval.model_dump(exclude={"variants"})}
+        return self.runner.stage(f"eval:{label}", spec,
+                                 lambda w: _evaluate(cfg, model.path, category, book, w, f"eval {label} on {category}"))
+
+
+def _orthogonality(base: Path, sft: Path, rl: Path, control_sft: Path, workdir: Path) -> dict:
+    from toolpast.analysis import analyze_orthogonality
+
+    overall = analyze_orthogonality(base, sft, rl, workdir, control_sft_dir=control_sft).overall
+    return {"cos_sft_rl": overall.cos_sft_rl, "cos_sft_control": overall.cos_sft_control}
+
+
+def _evaluate(cfg: RunConfig, model_dir: Path, category: str, book: str, workdir: Path, title: str) -> dict:
+    outputs = evaluate(model_dir, category_tasks(cfg, category), book, cfg.eval,
+                       StageContext(cfg.seed, cfg.dtype, workdir, title))
+    if not distributed.is_main():  # the episodes were sharded; main alone probes, and its outputs are the stage's
+        return outputs
+    if cfg.eval.knowledge_probes and book == "closed" and SUITES[cfg.suite].probes:
+        from toolpast.knowledge_probe import probe_accuracy
+
+        probes = suite_category(cfg, category).knowledge_probes()
+        found = probe_accuracy(model_dir, probes, dtype=cfg.dtype, seed=cfg.seed, workdir=workdir,
+                               bf16_autocast=cfg.eval.bf16_autocast)
+        outputs.update(knowledge_accuracy=found["knowledge_accuracy"], knowledge_n=found["knowledge_n"])
+    return outputs
