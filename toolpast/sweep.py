@@ -66,8 +66,14 @@ def write_outputs(board: Leaderboard, export: Path) -> None:
     page, table = outputs_of(export)
     write_page(board, page)
     split = board.entries[0].split if board.entries else "test"
-    transfer = transfer_table(board, split=split)
-    atomic_write_text(table, render_markdown(transfer, ladder(board, transfer, split=split)))
+    # a lambda sweep (lam_sweep) gives one PaST per lambda: one table (and ladder) per lambda, in order
+    lams = sorted({e.variant.lam for e in board.entries if e.variant.name == "past" and e.variant.lam is not None})
+    sections = []
+    for lam in lams if len(lams) > 1 else [None]:
+        transfer = transfer_table(board, split=split, lam=lam)
+        text = render_markdown(transfer, ladder(board, transfer, split=split, lam=lam))
+        sections.append(text if lam is None else f"## PaST with lambda = {lam:g}\n\n{text}")
+    atomic_write_text(table, "\n".join(sections))
 
 
 def _source_ladder(stages: Stages, rounds: list[Round], command: str) -> list[Entry]:

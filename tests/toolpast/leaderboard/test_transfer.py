@@ -203,6 +203,21 @@ def test_several_lambdas_need_a_choice(make_entry):
     assert music.category == "music" and music.past.per_seed[0].successes == 10
 
 
+
+def test_a_lambda_sweep_writes_one_table_per_lambda(make_entry, tmp_path):
+    """`toolpast sweep --set lam_sweep=[...]` gives several PaST entries per category: one section per lambda."""
+    from toolpast.sweep import write_outputs
+
+    board = _board(make_entry)
+    halves = [_entry(make_entry, e.category, "past", set(range(10)), lam=0.5)
+              for e in board.entries if e.variant.name == "past"]
+    both = Leaderboard(entries=board.entries + halves)
+    write_outputs(both, tmp_path / "sweep.json")
+    text = (tmp_path / "sweep.md").read_text()
+    half, one = text.split("## PaST with lambda = 1\n\n")
+    assert half.startswith("## PaST with lambda = 0.5\n\n")
+    assert one == EXPECTED  # the lambda-1 section is the single-lambda table of the same board
+
 def test_cli_table_writes_the_markdown(make_entry, tmp_path, capsys):
     board = _board(make_entry)
     path, out = tmp_path / "sweep.json", tmp_path / "table.md"
