@@ -60,20 +60,13 @@ def outputs_of(export: Path) -> tuple[Path, Path]:
 
 def write_outputs(board: Leaderboard, export: Path) -> None:
     from toolpast.leaderboard.html import write_page
-    from toolpast.leaderboard.transfer import ladder, render_markdown, transfer_table
+    from toolpast.leaderboard.transfer import render_board
 
     atomic_write_text(export, board.model_dump_json(indent=2) + "\n")
     page, table = outputs_of(export)
     write_page(board, page)
     split = board.entries[0].split if board.entries else "test"
-    # a lambda sweep (lam_sweep) gives one PaST per lambda: one table (and ladder) per lambda, in order
-    lams = sorted({e.variant.lam for e in board.entries if e.variant.name == "past" and e.variant.lam is not None})
-    sections = []
-    for lam in lams if len(lams) > 1 else [None]:
-        transfer = transfer_table(board, split=split, lam=lam)
-        text = render_markdown(transfer, ladder(board, transfer, split=split, lam=lam))
-        sections.append(text if lam is None else f"## PaST with lambda = {lam:g}\n\n{text}")
-    atomic_write_text(table, "\n".join(sections))
+    atomic_write_text(table, render_board(board, split=split))
 
 
 def _source_ladder(stages: Stages, rounds: list[Round], command: str) -> list[Entry]:

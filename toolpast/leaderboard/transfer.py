@@ -579,6 +579,18 @@ def render_markdown(table: TransferTable, ladder: Ladder) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_board(board: Leaderboard, *, split: str | None = None, lam: float | None = None, **select) -> str:
+    """The markdown table and ladder of a board; a lambda sweep (several PaST lambdas, none picked with lam=) gets
+    one section per lambda, in increasing order. What `toolpast sweep` writes and `leaderboard table` prints."""
+    lams = sorted({e.variant.lam for e in board.entries if e.variant.name == "past" and e.variant.lam is not None})
+    sections = []
+    for pick in lams if lam is None and len(lams) > 1 else [lam]:
+        table = transfer_table(board, split=split, lam=pick, **select)
+        text = render_markdown(table, ladder(board, table, lam=pick, **select))
+        sections.append(text if pick is None or lam is not None else f"## PaST with lambda = {pick:g}\n\n{text}")
+    return "\n".join(sections)
+
+
 def render_files(paths: list[Path], out: Path | None = None, *, split: str | None = None, **select) -> str:
     """Merge the files (one file is read as is), render the markdown and (with out) write it atomically.
 
@@ -587,8 +599,7 @@ def render_files(paths: list[Path], out: Path | None = None, *, split: str | Non
     from toolpast.leaderboard.merge import merge_files, read_board
 
     board = read_board(Path(paths[0])) if len(paths) == 1 else merge_files([Path(p) for p in paths]).board
-    table = transfer_table(board, split=split, **select)
-    text = render_markdown(table, ladder(board, table))
+    text = render_board(board, split=split, **select)
     if out is not None:
         from toolpast.io import atomic_write_text
 

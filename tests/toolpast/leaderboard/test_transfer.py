@@ -11,7 +11,7 @@ from toolpast.leaderboard.html import render_page
 from toolpast.leaderboard.paired import PAIRED, compare, paired_difference
 from toolpast.leaderboard.schema import Entry, Leaderboard
 from toolpast.leaderboard.stats import wilson_interval
-from toolpast.leaderboard.transfer import ladder, render_markdown, transfer_table
+from toolpast.leaderboard.transfer import ladder, render_files, render_markdown, transfer_table
 
 # (category, variant) -> task indices (of 10) that succeed; music is the category where PaST is worse.
 WINS = {("finance", "base"): {0}, ("finance", "sft"): {0, 1, 2}, ("finance", "past"): {0, 1, 2, 3, 4},
@@ -217,6 +217,7 @@ def test_a_lambda_sweep_writes_one_table_per_lambda(make_entry, tmp_path):
     half, one = text.split("## PaST with lambda = 1\n\n")
     assert half.startswith("## PaST with lambda = 0.5\n\n")
     assert one == EXPECTED  # the lambda-1 section is the single-lambda table of the same board
+    assert render_files([tmp_path / "sweep.json"]) == text  # `toolpast leaderboard table` prints the same
 
 def test_cli_table_writes_the_markdown(make_entry, tmp_path, capsys):
     board = _board(make_entry)
