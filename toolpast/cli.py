@@ -10,13 +10,12 @@ import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from toolenv.suites import SUITES
 from toolpast import distributed
 from toolpast.config import RunConfig
+from toolpast.io import staged_dir
 from toolpast.overrides import add_config_options, apply_overrides, flag_sets, settings_epilog
 from toolpast.presets import PRESETS, get_preset
 
@@ -73,16 +72,6 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
                         help="Validate the config (a sweep: every target's), print the stage plan and the per-GPU "
                              "memory plan (1 and 8 GPUs), build nothing.")
     _add_config_options(parser)
-
-
-@contextmanager
-def _staged_out(out: str) -> Iterator[Path]:
-    """`<out>.partial` to train in (checkpoints there survive a kill and are resumed); it replaces `out` on
-    success. A failure that wrote nothing leaves no empty partial directory behind."""
-    from toolpast.io import staged_dir
-
-    with staged_dir(out, overwrite=True, resumable=True) as partial:
-        yield partial
 
 
 def cmd_run(args) -> int:
@@ -157,7 +146,8 @@ def cmd_sft(args) -> int:
     cfg = _config(args)
     cats = [c.lower() for c in args.categories]
     model, rows = resolve_model(cfg.model), knowledge_rows(cats, cfg)
-    with _staged_out(args.out) as partial:
+    # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
+    with staged_dir(args.out, overwrite=True, resumable=True) as partial:
         run_sft(model, rows, cfg.sft, partial, cfg.seed, cfg.dtype, f"SFT docs {'+'.join(cats)}")
     print(Path(args.out) / "model")
     return 0
@@ -170,7 +160,8 @@ def cmd_rl(args) -> int:
 
     cfg = apply_overrides(_config(args), [f"source={','.join(c.lower() for c in args.categories)},"])
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
-    with _staged_out(args.out) as partial:
+    # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
+    with staged_dir(args.out, overwrite=True, resumable=True) as partial:
         outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype)
     print(f"reward curve: {outputs['reward_curve']}\nmodel: {Path(args.out) / 'model'}")
     return 0
