@@ -112,12 +112,28 @@ class RLConfig(GRPOSettings):
                               "first author's ToolBench reward (per turn +0.1 valid call, -0.1 a well-formed call "
                               "of a bad API, -0.2 an invalid action; last turn +0.2 finished / -0.5 not; plus a "
                               "pass reward 1 solved / 0.5 partially / 0 unsolved), summed over the episode.")
+    select_every: int = Field(0, ge=0, description="Keep the policy every N GRPO steps (and the last) and make the "
+                                                   "stage's model the kept policy that solves the most of the source "
+                                                   "categories' selection tasks (`select_tasks`; greedy, closed "
+                                                   "book, eval's turn and token limits; ties go to the later step). "
+                                                   "0 = the last step's policy, as the paper does.")
+    select_tasks: int = Field(20, ge=1, description="select_every > 0: tasks per source category for the choice, "
+                                                    "the ones just before the validation tail of its train split "
+                                                    "(no training stage draws them, and they are not the "
+                                                    "validation tasks the ladder reports).")
     vllm_gpu_memory_utilization: float = Field(0.3, gt=0, le=1, description="use_vllm: share of each GPU's memory "
                                                                              "the colocated engine takes for weights "
                                                                              "and KV cache (TRL's option).")
     vllm_enable_sleep_mode: bool = Field(False, description="use_vllm: the engine releases its GPU memory during "
                                                             "the optimizer step and wakes for the next rollout (TRL's "
                                                             "option; costs a weight copy per step).")
+
+    @model_validator(mode="after")
+    def _snapshots_need_full_weights(self) -> RLConfig:
+        if self.select_every and self.lora_rank:
+            raise ValueError("rl.select_every needs full fine-tuning (lora_rank = 0): keeping a policy mid-run would "
+                             "merge the LoRA adapters and end their training")
+        return self
 
 
 class EvalConfig(Strict):

@@ -15,11 +15,12 @@ from toolpast.artifacts import Artifact
 from toolpast.config import RunConfig
 from toolpast.evaluate import evaluate
 from toolpast.stages.context import StageContext
-from toolpast.stages.data import (WHOLE, Part, category_tasks, doc_pair_rows, knowledge_rows, suite_category,
-                                  train_tasks, trajectory_rows, warmup_rows)
+from toolpast.stages.data import (WHOLE, Part, category_tasks, doc_pair_rows, knowledge_rows, selection_tasks,
+                                  suite_category, train_tasks, trajectory_rows, warmup_rows)
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rl import run_rl
 from toolpast.stages.runner import Runner, build_id
+from toolpast.stages.select import SCORING_FIELDS, PolicyChoice, selection_eval
 from toolpast.stages.sft import run_sft
 from toolpast.stages.skill import extract, inject
 
@@ -79,9 +80,14 @@ class Stages:
         cfg = self.cfg
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "rl": cfg.rl.model_dump()}
+        choice = None
+        if cfg.rl.select_every:  # the policy is chosen on held-out source tasks (stages/select.py)
+            choice = PolicyChoice(selection_tasks(cfg, categories), selection_eval(cfg.eval))
+            spec["select"] = {"eval": choice.eval.model_dump(include=set(SCORING_FIELDS)),
+                              "validation_tasks": cfg.validation_tasks}
         title = _part_title("GRPO", categories, part)
         return self.runner.stage(name, spec, lambda w: run_rl(start.path, train_tasks(cfg, categories, part),
-                                                              cfg.rl, w, cfg.seed, cfg.dtype, title))
+                                                              cfg.rl, w, cfg.seed, cfg.dtype, title, choice=choice))
 
     def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
         from toolpast.vector_check import check_vector_stage

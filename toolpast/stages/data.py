@@ -8,7 +8,8 @@
 
 Validation: the last `validation_tasks` of every category's train split are held out of every training stage
 (trajectory SFT and RL draw from the front of the split; `check_validation_holdout` refuses an overlap). They are
-what recipes are tuned on (eval.split = validation); the reported test split is never used for tuning.
+what recipes are tuned on (eval.split = validation); the reported test split is never used for tuning. With
+rl.select_every > 0 the rl.select_tasks before that tail are held out too: RL's policy is chosen on them.
 
 Iterative skill refinement (RunConfig.refine_rounds = K) splits the source data into K disjoint parts: within
 each source category, its RL training tasks (the first rl.train_tasks of its train split, in split order) and its
@@ -92,7 +93,8 @@ def check_validation_holdout(cfg: RunConfig) -> None:
     if not SUITES[cfg.suite].trajectories or not cfg.validation_tasks:
         return
     size = toolenv.get_category(cfg.target, seed=cfg.world_seed).sizes["train"]
-    free = size - cfg.validation_tasks
+    held = cfg.validation_tasks + (cfg.rl.select_tasks if cfg.rl.select_every else 0)
+    free = size - held
     uses = {"rl.train_tasks": cfg.rl.train_tasks}
     if cfg.sft.data == "docs+trajectories":
         uses["sft.trajectories.tasks_per_category"] = cfg.sft.trajectories.tasks_per_category
@@ -100,8 +102,10 @@ def check_validation_holdout(cfg: RunConfig) -> None:
         uses["warmup.tasks_per_category"] = cfg.warmup.tasks_per_category
     for name, n in uses.items():
         if n > free:
-            raise ValueError(f"{name}={n} would reach into the last validation_tasks={cfg.validation_tasks} of the "
-                             f"{size}-task train split, which are held out for tuning; use at most {free}")
+            raise ValueError(f"{name}={n} would reach into the last {held} tasks of the {size}-task train split "
+                             f"(validation_tasks={cfg.validation_tasks}"
+                             + (f" and rl.select_tasks={cfg.rl.select_tasks}" if cfg.rl.select_every else "")
+                             + f"), which are held out of training; use at most {free}")
 
 
 def category_tasks(cfg: RunConfig, slug: str) -> list:
@@ -113,6 +117,17 @@ def category_tasks(cfg: RunConfig, slug: str) -> list:
     if not cfg.validation_tasks:
         raise ValueError("eval.split=validation needs validation_tasks > 0")
     return category.tasks("train")[-cfg.validation_tasks:][:cfg.eval.tasks]
+
+
+def selection_tasks(cfg: RunConfig, categories: list[str]) -> list:
+    """The tasks RL's policy choice is made on (rl.select_every > 0): per category the rl.select_tasks just before
+    the validation tail of its train split, so neither a training stage nor the reported validation rows see them."""
+    tasks = []
+    for slug in categories:
+        split = suite_category(cfg, slug).tasks("train")
+        end = len(split) - cfg.validation_tasks
+        tasks += split[max(0, end - cfg.rl.select_tasks):end]
+    return tasks
 
 
 def eval_tasks(cfg: RunConfig) -> list:

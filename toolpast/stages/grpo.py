@@ -23,6 +23,7 @@ from toolpast.config import GRPOSettings
 from toolpast.models import load_model
 from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine
 from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
+from toolpast.stages.snapshots import SnapshotCallback
 from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
                                       save_full_model)
 from toolpast.training_view import LiveTrainingCallback
@@ -42,6 +43,7 @@ class GRPOJob:
     batch: int | None = None  # sequences per optimizer step for common_trainer_args (None: cfg.batch_size)
     rollout_func: Callable | None = None  # multi-turn episodes; None = TRL's own single-turn generation
     sample_log: Path | None = None  # the JSONL the rollout or reward appends, rows stamped with their draw step
+    snapshot_every: int = 0  # keep the policy every N steps and at the last (snapshots.py); 0 = none
 
 
 @dataclass
@@ -88,10 +90,13 @@ def run_grpo(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, work
     # model and the cleanup.
     main = distributed.is_main()
     progress = [LiveTrainingCallback(title, log_path, keys=job.logged)] if main else []
+    snapshots = [SnapshotCallback(job.snapshot_every, workdir, tokenizer)] if job.snapshot_every else []
     trainer = _grpo_trainer_class()(model=model, reward_funcs=job.reward_funcs, args=args,
                                     train_dataset=Dataset.from_list(job.rows), processing_class=tokenizer,
                                     peft_config=lora_config(cfg), rollout_func=job.rollout_func,
-                                    callbacks=[*progress, *callbacks])
+                                    callbacks=[*progress, *snapshots, *callbacks])
+    for snapshot in snapshots:
+        snapshot.bind(trainer)
     trainer.remove_callback(PrinterCallback)
     resume = latest_checkpoint(checkpoints)
     resumed_from = checkpoint_step(resume)

@@ -10,8 +10,10 @@ takes one scalar per completion (reward functions return a list of floats; advan
 turns cannot be credited separately; the sum is also exactly what verl's GRPO, which the prototype trains with,
 makes of its token-level rewards. Writes `model/`, `train_log.jsonl` (reward, success, lengths, KL when beta > 0
 per step) and `rollouts.jsonl` (every episode's actions, reward and success, and its turn rewards under the
-prototype scheme). A killed run resumes from its newest checkpoint and replays what the uninterrupted run would
-have done, each step logged once (`grpo.py`, `resume.py`; `tests/toolpast/stages/test_stage_resume.py`).
+prototype scheme). With rl.select_every, policies are kept during training and the one that solves the most
+held-out source tasks becomes the model (`select.py`; its scores in the outputs' "selection"). A killed run
+resumes from its newest checkpoint and replays what the uninterrupted run would have done, each step logged once
+(`grpo.py`, `resume.py`; `tests/toolpast/stages/test_stage_resume.py`).
 """
 
 from __future__ import annotations
@@ -19,18 +21,22 @@ from __future__ import annotations
 import json
 import math
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 
 import toolenv
 from toolpast import distributed
 from toolpast.batching import split_step
 from toolpast.config import RLConfig
+from toolpast.io import atomic_write_text
 from toolpast.models import load_tokenizer
 from toolpast.rollout.chat_tokens import ChatTokens
 from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
-from toolpast.stages.grpo import GRPOJob, run_grpo
+from toolpast.stages.grpo import GRPOJob, GRPORun, run_grpo
+from toolpast.stages.select import PolicyChoice, choose_policy
 
+TRAINED_FILE = "trained.json"  # the finished GRPO run's record, when a policy choice follows
 LOGGED = {"reward": "reward", "reward sd": "reward_std", "success": "rewards/env_success/mean",
           "kl": "kl", "tokens": "completions/mean_length", "step s": "step_time"}
 
@@ -121,10 +127,13 @@ def env_success(completions, env_success, **kwargs) -> list[float]:
 
 
 def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: int, dtype: str,
-           title: str = "rl", callbacks: tuple = ()) -> dict:
+           title: str = "rl", callbacks: tuple = (), choice: PolicyChoice | None = None) -> dict:
     """GRPO from `start_model` on toolenv episodes (`stages/grpo.py`); a rerun resumes from the newest checkpoint in
     workdir/checkpoints and, on the HF backend, reproduces the uninterrupted run (same tasks, samples, weights and
-    logs). `callbacks`: extra TrainerCallbacks."""
+    logs). `callbacks`: extra TrainerCallbacks. `choice` (with cfg.select_every): keep the policy every
+    select_every steps and make the one that solves the most held-out source tasks the model (`select.py`)."""
+    if choice is not None and not cfg.select_every:
+        raise ValueError("a policy choice needs rl.select_every > 0 (the steps at which policies are kept)")
     tokenizer = load_tokenizer(start_model)
     rollout = EpisodeRollout(tasks, tokenizer, cfg, log_path=workdir / "rollouts.jsonl")
     group = cfg.prompts_per_step * cfg.num_generations
@@ -137,10 +146,21 @@ def run_rl(start_model: Path, tasks: list, cfg: RLConfig, workdir: Path, seed: i
             steps_per_generation=split.accumulation,  # one rollout of the whole group per optimizer step
             max_completion_length=cfg.max_turns * (cfg.max_new_tokens + 256), scale_rewards=cfg.scale_rewards,
             reward_weights=[1.0, 0.0], vllm_gpu_memory_utilization=cfg.vllm_gpu_memory_utilization,
-            vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode))
-    run = run_grpo(start_model, tokenizer, job, cfg, workdir, seed, dtype, title, callbacks)
+            vllm_enable_sleep_mode=cfg.vllm_enable_sleep_mode),
+        snapshot_every=cfg.select_every if choice is not None else 0)
+    trained = workdir / TRAINED_FILE  # with a choice: training ended, what is left is choosing (resumable)
+    if choice is not None and distributed.on_main(trained.is_file):
+        run = GRPORun(**json.loads(trained.read_text())) if distributed.is_main() else None
+    else:
+        run = run_grpo(start_model, tokenizer, job, cfg, workdir, seed, dtype, title, callbacks)
+        if choice is not None and run is not None:
+            atomic_write_text(trained, json.dumps(asdict(run)))
+    chosen = choose_policy(workdir, choice, seed, dtype, title) if choice is not None else None
     if run is None:
         return {}  # the stage's outputs are main's
-    return {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": run.resumed_from_step,
-            "reward_curve": [round(row["reward"], 4) for row in run.curve],
-            "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in run.curve]}
+    outputs = {"steps": cfg.steps, "tasks": len(rollout.rows), "resumed_from_step": run.resumed_from_step,
+               "reward_curve": [round(row["reward"], 4) for row in run.curve],
+               "success_curve": [round(row.get("rewards/env_success/mean", 0.0), 4) for row in run.curve]}
+    if chosen is not None:
+        outputs["selection"] = chosen
+    return outputs
