@@ -29,6 +29,7 @@ from toolpast.refinement import refine
 from toolpast.shard import Shard
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rounds import Round
+from toolpast.stages.select import chosen_step
 from toolpast.tool_stages import Stages
 
 TASK_SUITE = Path(__file__).resolve().parent.parent / "tasks" / "native.json"
@@ -77,7 +78,8 @@ def _source_ladder(stages: Stages, rounds: list[Round], command: str) -> list[En
         for name, artifact in (("source_sft", last.sft), ("source_rl", last.rl)):
             model = Model.of(artifact)
             result = stages.evaluate(name, model, source, "closed")
-            variant = Variant(name=name, source_categories=list(cfg.source), rounds=len(rounds))
+            variant = Variant(name=name, source_categories=list(cfg.source), rounds=len(rounds),
+                              rl_step=chosen_step(artifact.outputs) if name == "source_rl" else None)
             entries.append(entry(stages, variant, model, source, "closed", result, command))
     return entries
 

@@ -21,6 +21,7 @@ from toolpast.artifacts import Artifact
 from toolpast.leaderboard.schema import Variant
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rounds import Round
+from toolpast.stages.select import chosen_step
 from toolpast.tool_stages import Stages
 
 FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max
@@ -56,7 +57,9 @@ def variant_models(name: str, stages: Stages, rounds: list[Round],
 
     `sft_target` builds (or reuses) the target SFT when called: base and open_book never need it."""
     cfg, last = stages.cfg, rounds[-1]
-    skill = {"vector_id": last.vector.key, "source_categories": list(cfg.source), "rounds": len(rounds)}
+    rl_step = chosen_step(last.rl.outputs)
+    skill = {"vector_id": last.vector.key, "source_categories": list(cfg.source), "rounds": len(rounds),
+             "rl_step": rl_step}
 
     def target() -> Model:
         return Model.of(sft_target())
@@ -80,7 +83,8 @@ def variant_models(name: str, stages: Stages, rounds: list[Round],
     def sequential() -> list[Candidate]:
         tuned = stages.knowledge_sft("sft_target:seq", [cfg.target], Model.of(last.rl))
         return [Candidate("sequential", Model.of(tuned), "closed",
-                          Variant(name="sequential", source_categories=list(cfg.source), rounds=len(rounds)))]
+                          Variant(name="sequential", source_categories=list(cfg.source), rounds=len(rounds),
+                                  rl_step=rl_step))]
 
     def target_rl() -> list[Candidate]:
         trained = stages.rl("rl:target", [cfg.target], target())

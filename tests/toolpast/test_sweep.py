@@ -146,3 +146,21 @@ def test_two_concurrent_shards_in_one_home_build_each_stage_once_and_merge_to_th
     assert entries(out / "m.json") == entries(out / "u.json") and len(entries(out / "u.json")) == 6
     assert (out / "m.md").read_text() == (out / "u.md").read_text()
     assert 'data-category="weather"' in (out / "m.html").read_text()
+
+
+@pytest.mark.slow
+def test_a_chosen_rl_policy_is_recorded_on_the_source_rl_and_past_rows(tmp_path):
+    """rl.select_every through the whole sweep: the rl stage records its choice, and every row built from that
+    policy (source RL, PaST's vector) names its step."""
+    out = tmp_path / "sweep.json"
+    done = _toolpast(["sweep", "--preset", "smoke", "--targets", "finance", "--variants", "sft,past", "--export",
+                      str(out), "--set", "rl.select_every=1", "--set", "rl.select_tasks=2"], tmp_path / "home")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (manifest,) = (tmp_path / "home" / "artifacts" / "rl").glob("*/manifest.json")
+    selection = json.loads(manifest.read_text())["outputs"]["selection"]
+    assert selection["steps"] == [1, 2, 3] and selection["tasks"] == 2
+    board = Leaderboard.model_validate_json(out.read_text())
+    steps = {e.variant.name: e.variant.rl_step for e in board.entries}
+    assert steps == {"source_sft": None, "source_rl": selection["chosen_step"], "sft": None,
+                     "past": selection["chosen_step"]}
+    assert f"the policy of step {selection['chosen_step']}" in out.with_suffix(".md").read_text()

@@ -31,6 +31,10 @@ class Variant(Record):
     vector_id: str | None = Field(None, description="Artifact key of the skill vector (past only).")
     source_categories: list[str] = Field(default_factory=list, description="Where the skill vector was learned.")
     rounds: int | None = Field(None, description="Iterative skill refinement rounds K behind the vector (past only).")
+    rl_step: int | None = Field(None, description="The GRPO step whose policy is the source RL model (source_rl, "
+                                                  "and the skill vector of the variants built from it) when "
+                                                  "rl.select_every chose it on held-out source tasks; None: the "
+                                                  "last step.")
     knowledge: str | None = Field(None, description="QA suites: what the SFT saw, e.g. passage, "
                                                     "passage+implications:qwen, passage+implications:gpt41, "
                                                     "passage+implications:self.")

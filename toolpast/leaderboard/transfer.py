@@ -137,6 +137,8 @@ class SourceComparison(BaseModel):
     source_sft: SeedRate
     source_rl: SeedRate
     rl_minus_sft: PairedDiff
+    rl_step: int | None = Field(None, description="The GRPO step of the source RL policy when rl.select_every chose "
+                                                  "it on held-out source tasks (None: the last step).")
 
 
 class Behaviour(BaseModel):
@@ -403,7 +405,8 @@ def ladder(board: Leaderboard, table: TransferTable | None = None, *, split: str
                 source.append(SourceComparison(suite=suite, category=category, seed=s,
                                                source_sft=_rate(vs["source_sft"]), source_rl=_rate(vs["source_rl"]),
                                                rl_minus_sft=compare(vs["source_rl"], vs["source_sft"],
-                                                                    resamples=resamples, seed=seed)))
+                                                                    resamples=resamples, seed=seed),
+                                               rl_step=vs["source_rl"].variant.rl_step))
     target_categories = {r.category for r in table.rows}
     targets = [e for e in _select(entries, table.suite, select.get("lam"), select.get("sft_data"))
                if e.category in target_categories]
@@ -517,7 +520,8 @@ def method_note(table: TransferTable) -> str:
 def source_text(c: SourceComparison, seeds: bool) -> str:
     d = c.rl_minus_sft
     label = c.category + (f", seed {c.seed}" if seeds else "")
-    return (f"{label}: source SFT {rate_text(c.source_sft)}; source RL {rate_text(c.source_rl)}; "
+    policy = "" if c.rl_step is None else f" (the policy of step {c.rl_step}, chosen on held-out source tasks)"
+    return (f"{label}: source SFT {rate_text(c.source_sft)}; source RL{policy} {rate_text(c.source_rl)}; "
             f"RL - SFT {points(d.mean)} [{points(d.ci95_low)}, {points(d.ci95_high)}] ({d.method}, "
             f"{d.n_tasks} tasks)")
 

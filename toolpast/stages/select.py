@@ -76,6 +76,11 @@ def choose_policy(workdir: Path, choice: PolicyChoice, seed: int, dtype: str, ti
     return recorded if distributed.is_main() else {}
 
 
+def chosen_step(rl_outputs: dict) -> int | None:
+    """The step an `rl` stage's model comes from when a choice was made (None: the last step, no choice)."""
+    return (rl_outputs.get("selection") or {}).get("chosen_step")
+
+
 def _carry_out(workdir: Path, recorded: dict) -> None:
     """Move the chosen snapshot to model/ (the last step's policy already is model/) and drop the snapshots.
     Each move is a rename, so a kill leaves either the old or the new model/ and the choice is carried out again."""

@@ -178,6 +178,19 @@ def test_ladder_knowledge_source_and_transfer(make_entry):
     assert steps.transfer == table.average
 
 
+def test_a_chosen_rl_policy_is_named_in_the_ladder(make_entry):
+    """rl.select_every: the source RL row says which GRPO step's policy it is (recorded on the entry's variant)."""
+    board = _board(make_entry)
+    rl = _by(board, "movies", "source_rl")
+    chosen = rl.model_copy(update={"variant": rl.variant.model_copy(update={"rl_step": 24})})
+    board = Leaderboard(entries=[chosen if e is rl else e for e in board.entries])
+    (source,) = ladder(board).source
+    assert source.rl_step == 24
+    assert "source RL (the policy of step 24, chosen on held-out source tasks) 60.0% (6/10)" in render_markdown(
+        transfer_table(board), ladder(board))
+    assert Leaderboard.model_validate_json(board.model_dump_json()) == board  # the field round-trips
+
+
 def test_validation_split_is_never_mixed_in(make_entry):
     board = _board(make_entry)
     tuning = [_entry(make_entry, "finance", "past", set(range(10)), split="validation", lam=2.0),
