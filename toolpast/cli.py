@@ -139,16 +139,29 @@ def _shard(text: str):
 
 
 def cmd_sft(args) -> int:
+    """Knowledge SFT under the config's protocol (sft.data), the same data and settings the pipeline's stages use:
+    docs, or the two stages (OUT/doc_pairs/model is stage 1, OUT/model stage 2)."""
     from toolpast.models import resolve_model
-    from toolpast.stages.data import knowledge_rows
+    from toolpast.stages.data import check_validation_holdout, doc_pair_rows, knowledge_rows, trajectory_rows
     from toolpast.stages.sft import run_sft
 
     cfg = _config(args)
     cats = [c.lower() for c in args.categories]
-    model, rows = resolve_model(cfg.model), knowledge_rows(cats, cfg)
+    model, label = resolve_model(cfg.model), "+".join(cats)
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with staged_dir(args.out, overwrite=True, resumable=True) as partial:
-        run_sft(model, rows, cfg.sft, partial, cfg.seed, cfg.dtype, f"SFT docs {'+'.join(cats)}")
+        if cfg.sft.data == "docs":
+            run_sft(model, knowledge_rows(cats, cfg), cfg.sft, partial, cfg.seed, cfg.dtype, f"SFT docs {label}")
+        else:
+            for category in cats:  # stage 2 draws train-split trajectories: never the held-out tail
+                check_validation_holdout(cfg.model_copy(update={"target": category}))
+            docs = partial / "doc_pairs"
+            if not docs.is_dir():  # a rerun after a kill in stage 2 keeps the finished stage 1
+                with staged_dir(docs, resumable=True) as stage1:
+                    run_sft(model, doc_pair_rows(cats, cfg), cfg.sft, stage1, cfg.seed, cfg.dtype,
+                            f"SFT 1/2 doc pairs {label}")
+            run_sft(docs / "model", trajectory_rows(cats, cfg), cfg.sft.trajectories, partial, cfg.seed, cfg.dtype,
+                    f"SFT 2/2 trajectories {label}")
     print(Path(args.out) / "model")
     return 0
 
@@ -367,8 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=cmd_sweep)
 
     for name, func, what, categories in (
-            ("sft", cmd_sft, "Knowledge SFT of a model on categories' API docs.",
-             "Categories whose docs corpus to train on."),
+            ("sft", cmd_sft, "Knowledge SFT of a model on categories' API docs (sft.data: docs, or the two-stage "
+                             "protocol: doc pairs, then the categories' train trajectories).",
+             "Categories whose docs (and, two-stage, train trajectories) to train on."),
             ("rl", cmd_rl, "GRPO of a model on categories' training tasks (closed-book).",
              "Source categories to train on.")):
         stage = sub.add_parser(name, help=what, epilog=settings, formatter_class=fmt)

@@ -153,3 +153,33 @@ def test_serve_on_a_port_in_use_is_one_line(tiny_model_dir, capsys):
         port = taken.getsockname()[1]
         assert main(["serve", "--model", str(tiny_model_dir), "--port", str(port)]) == 2
     assert capsys.readouterr().err == f"toolpast: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+@pytest.mark.parametrize("data", ["docs", "docs+trajectories"])
+def test_sft_command_follows_the_configured_protocol(data, tiny_model_dir, tmp_path, capsys):
+    """`toolpast sft` trains what the pipeline's knowledge SFT trains: the docs corpus, or the two stages (doc
+    pairs, then the categories' train trajectories from the stage-1 model, kept in OUT/doc_pairs)."""
+    from safetensors.torch import load_file
+
+    out = tmp_path / "sft"
+    assert main(["sft", "--preset", "smoke", "--model", str(tiny_model_dir), "--categories", "finance", "--out",
+                 str(out), "--set", f"sft.data={data}", "--set", "sft.trajectories.steps=1", "--set",
+                 "sft.trajectories.tasks_per_category=2"]) == 0
+    final = load_file(out / "model" / "model.safetensors")
+    logs = [line for line in (out / "train_log.jsonl").read_text().splitlines() if '"loss"' in line]
+    if data == "docs":
+        assert not (out / "doc_pairs").exists() and len(logs) == 2  # smoke: sft.steps = 2
+        return
+    stage1 = load_file(out / "doc_pairs" / "model" / "model.safetensors")
+    assert len(logs) == 1  # stage 2's one step, from the stage-1 model
+    assert any(not (final[k] == stage1[k]).all() for k in final)
+    assert (out / "doc_pairs" / "train_log.jsonl").is_file()
+
+
+def test_sft_rows_truncated_to_nothing_are_a_clear_error(tiny_model_dir, tmp_path, capsys):
+    """TRL drops chats whose trained tokens all fall past max_length; an empty dataset must name the setting."""
+    assert main(["sft", "--preset", "smoke", "--model", str(tiny_model_dir), "--categories", "finance", "--out",
+                 str(tmp_path / "sft"), "--set", "sft.data=docs+trajectories", "--set", "sft.steps=1", "--set",
+                 "sft.trajectories.tasks_per_category=2", "--set", "sft.trajectories.max_length=128"]) == 2
+    assert "none of the 2 training rows keeps a trained token within max_length=128" in capsys.readouterr().err
+    assert not (tmp_path / "sft").exists()

@@ -58,6 +58,9 @@ def run_sft(start_model: Path, rows: list[dict], cfg: TrainConfig, workdir: Path
     trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
                          peft_config=lora_config(cfg), callbacks=[*progress, *callbacks])
     trainer.remove_callback(PrinterCallback)
+    if len(trainer.train_dataset) == 0:  # TRL drops chats left with no trained token; its own error names none
+        raise ValueError(f"{title}: none of the {len(rows)} training rows keeps a trained token within "
+                         f"max_length={cfg.max_length} tokens; raise that stage's max_length")
     resume = latest_checkpoint(checkpoints)
     if main:
         truncate_log(log_path, below=checkpoint_step(resume) + 1)  # the steps after the checkpoint are replayed
