@@ -194,7 +194,8 @@ def render_transfer(board: Leaderboard) -> str:
     seeds = len({c.seed for c in steps.source}) > 1
     items = "".join(f'<li data-category="{escape(c.category)}" data-diff="{_num(c.rl_minus_sft.mean)}">'
                     f"{escape(tr.source_text(c, seeds))}</li>" for c in steps.source)
-    parts.append(f'<p>Source RL vs source SFT on the source\'s own test tasks:</p><ul id="ladder-source">{items}</ul>'
+    parts.append(f'<p>Source RL vs source SFT on the source\'s own {escape(table.split)} tasks:</p>'
+                 f'<ul id="ladder-source">{items}</ul>'
                  if items else '<p id="ladder-source" class="muted">Source RL vs source SFT: not evaluated.</p>')
     if steps.behaviour:
         bh = "".join(f"<th>{escape(h)}</th>" for h in tr.BEHAVIOUR_HEADS)

@@ -40,13 +40,18 @@ def paired_difference(a: Entry, b: Entry, resamples: int = RESAMPLES, seed: int 
     shared = sorted(rate_a.keys() & rate_b.keys())
     if not shared:
         raise ValueError(f"{a.variant.name} and {b.variant.name} share no task ids in {a.suite}/{a.category}")
+    return bootstrap_difference([rate_a[t] - rate_b[t] for t in shared], resamples, seed)
+
+
+def bootstrap_difference(diffs, resamples: int = RESAMPLES, seed: int = 0) -> PairedDiff:
+    """Mean of per-task differences with its percentile bootstrap 95% interval (tasks resampled)."""
     if resamples < 1:
         raise ValueError(f"resamples must be >= 1 (got {resamples})")
-    diffs = np.array([rate_a[t] - rate_b[t] for t in shared])
+    diffs = np.asarray(diffs, dtype=float)
     rng = np.random.default_rng(seed)
     means = diffs[rng.integers(0, len(diffs), size=(resamples, len(diffs)))].mean(axis=1)
     low, high = np.quantile(means, [0.025, 0.975])
-    return PairedDiff(mean=float(diffs.mean()), ci95_low=float(low), ci95_high=float(high), n_tasks=len(shared),
+    return PairedDiff(mean=float(diffs.mean()), ci95_low=float(low), ci95_high=float(high), n_tasks=len(diffs),
                       method=PAIRED)
 
 

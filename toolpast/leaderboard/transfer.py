@@ -564,10 +564,10 @@ def render_markdown(table: TransferTable, ladder: Ladder) -> str:
         avg = knowledge_average_cells(ka)
         lines += [f"| **average ({_categories(ka.categories)})** | {' | '.join(avg)} |", ""]
     if not ladder.source:
-        lines += ["- **Source RL vs source SFT** (on the source's own test tasks): not evaluated."]
+        lines += [f"- **Source RL vs source SFT** (on the source's own {table.split} tasks): not evaluated."]
     else:
         seeds = len({c.seed for c in ladder.source}) > 1
-        lines += ["- **Source RL vs source SFT** (on the source's own test tasks):"]
+        lines += [f"- **Source RL vs source SFT** (on the source's own {table.split} tasks):"]
         lines += [f"  - {source_text(c, seeds)}" for c in ladder.source]
     if ladder.behaviour:
         lines += ["- **Behaviour** (episode means over categories and seeds; what changes when success does not):", "",

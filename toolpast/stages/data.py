@@ -130,6 +130,19 @@ def selection_tasks(cfg: RunConfig, categories: list[str]) -> list:
     return tasks
 
 
+def untrained_tasks(cfg: RunConfig, slug: str) -> list:
+    """Every train-split task of a category that no training stage of this config draws (RL's and stage-2 SFT's
+    front of the split, the warm-up's if the category is a warm-up category): the validation tail, the selection
+    tasks and the unused middle. A larger held-out set than the validation tasks, for diagnostics; never the test
+    split."""
+    used = [cfg.rl.train_tasks]
+    if cfg.sft.data == "docs+trajectories":
+        used.append(cfg.sft.trajectories.tasks_per_category)
+    if cfg.warmup.enabled and slug in cfg.warmup.categories:
+        used.append(cfg.warmup.tasks_per_category)
+    return suite_category(cfg, slug).tasks("train")[max(used):]
+
+
 def eval_tasks(cfg: RunConfig) -> list:
     """The target's held-out evaluation tasks (see category_tasks)."""
     return category_tasks(cfg, cfg.target)

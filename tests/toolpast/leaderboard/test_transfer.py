@@ -201,8 +201,9 @@ def test_validation_split_is_never_mixed_in(make_entry):
     assert transfer_table(mixed, split="test") == transfer_table(board)
     validation = transfer_table(mixed, split="validation")
     assert [r.category for r in validation.rows] == ["finance"] and validation.rows[0].past_minus_sft.mean == 1.0
-    assert "Validation split: held-out train tasks for tuning" in render_markdown(validation,
-                                                                                  ladder(mixed, validation))
+    text = render_markdown(validation, ladder(mixed, validation))
+    assert "Validation split: held-out train tasks for tuning" in text
+    assert "(on the source's own validation tasks): not evaluated" in text  # the rung names the split it used
 
 
 def test_several_lambdas_need_a_choice(make_entry):

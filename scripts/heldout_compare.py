@@ -1,0 +1,80 @@
+"""Two models of one category on every train-split task no training stage draws: success, behaviour and the
+paired difference (candidate - baseline) with its bootstrap interval.
+
+The sweep's rung (b) compares source SFT and source RL on 20 validation tasks, where one task is 5 points; a
+category's untrained train tasks (`stages/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
+measurement four to five times tighter. Never the test split. Greedy, closed book, the run's evaluation limits.
+README recipe log item 9 (rung b of item 8's RL, and the portability control):
+
+    python scripts/heldout_compare.py --category movies --baseline SFT=<sft model dir> --candidate RL=<rl model dir>
+
+Episodes go to --out/<name>/episodes.jsonl (a rerun resumes them); the summary is printed and written to
+--out/summary.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from toolpast.evaluate import evaluate
+from toolpast.io import atomic_write_text
+from toolpast.leaderboard.paired import bootstrap_difference
+from toolpast.overrides import apply_overrides
+from toolpast.presets import get_preset
+from toolpast.stages.context import StageContext
+from toolpast.stages.data import untrained_tasks
+from toolpast.stages.select import selection_eval
+
+SHOWN = ("successes", "n", "finished_rate", "valid_call_rate", "api_recall", "error_observation_rate", "mean_steps")
+
+
+def _named(text: str) -> tuple[str, Path]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not Path(path).is_dir():
+        raise argparse.ArgumentTypeError(f"expected NAME=MODEL_DIR with an existing directory, got {text!r}")
+    return name, Path(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--category", required=True)
+    parser.add_argument("--baseline", type=_named, required=True, metavar="NAME=DIR")
+    parser.add_argument("--candidate", type=_named, required=True, metavar="NAME=DIR")
+    parser.add_argument("--preset", default="cpu", help="The config whose training stages define 'untrained'.")
+    parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="Config override.")
+    parser.add_argument("--seed", type=int, default=0, help="Seed of the paired bootstrap (and the runs).")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/heldout_compare"))
+    args = parser.parse_args(argv)
+
+    cfg = apply_overrides(get_preset(args.preset), args.set)
+    tasks = untrained_tasks(cfg, args.category)
+    print(f"{len(tasks)} untrained {args.category} train tasks ({tasks[0].id} .. {tasks[-1].id})")
+    results = {}
+    for name, model in (args.baseline, args.candidate):
+        workdir = args.out / name
+        workdir.mkdir(parents=True, exist_ok=True)
+        found = evaluate(model, tasks, "closed", selection_eval(cfg.eval),
+                         StageContext(args.seed, cfg.dtype, workdir, f"{name} on {args.category}"))
+        results[name] = found
+        print(f"{name}: " + ", ".join(f"{k} {found.get(k)}" for k in SHOWN))
+    (base, base_dir), (cand, cand_dir) = args.baseline, args.candidate
+    by_task = {name: {o["task_id"]: o["successes"] for o in results[name]["outcomes"]} for name in results}
+    diffs = [by_task[cand][t] - by_task[base][t] for t in sorted(by_task[base])]
+    d = bootstrap_difference(diffs, seed=args.seed)
+    line = (f"{cand} - {base}: {100 * d.mean:+.1f} points [{100 * d.ci95_low:+.1f}, {100 * d.ci95_high:+.1f}] "
+            f"(paired bootstrap, 10,000 resamples, seed {args.seed}, {d.n_tasks} tasks); {cand} alone solves "
+            f"{sum(x > 0 for x in diffs)}, {base} alone {sum(x < 0 for x in diffs)}")
+    print(line)
+    summary = {"category": args.category, "tasks": [t.id for t in tasks], "command": " ".join(sys.argv),
+               "models": {base: str(base_dir), cand: str(cand_dir)},
+               "metrics": {n: {k: r.get(k) for k in SHOWN} for n, r in results.items()},
+               "difference": d.model_dump(), "summary": line}
+    atomic_write_text(args.out / "summary.json", json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

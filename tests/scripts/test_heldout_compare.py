@@ -1,0 +1,35 @@
+"""scripts/heldout_compare.py: two models on a category's untrained train tasks, with the paired difference."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import toolenv
+from toolpast.presets import get_preset
+from toolpast.overrides import apply_overrides
+from toolpast.stages.data import untrained_tasks
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "heldout_compare.py"
+
+
+def test_untrained_tasks_are_what_no_training_stage_draws():
+    cfg = apply_overrides(get_preset("cpu"), [])
+    size = toolenv.get_category("movies").sizes["train"]
+    assert len(untrained_tasks(cfg, "movies")) == size - max(cfg.rl.train_tasks, cfg.sft.trajectories.tasks_per_category)
+    warm = apply_overrides(cfg, ["warmup.enabled=true", "warmup.tasks_per_category=100"])
+    assert len(untrained_tasks(warm, "science")) == size - 100 and len(untrained_tasks(warm, "movies")) == size - 64
+
+
+def test_compares_two_models_pairwise(tiny_model_dir, tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location("heldout_compare", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "out"
+    assert script.main(["--category", "finance", "--preset", "smoke", "--set", "rl.train_tasks=196", "--baseline",
+                        f"A={tiny_model_dir}", "--candidate", f"B={tiny_model_dir}", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("4 untrained finance train tasks")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["difference"]["mean"] == 0 and summary["difference"]["n_tasks"] == 4  # one model, greedy
+    assert summary["metrics"]["A"] == summary["metrics"]["B"] and summary["summary"] in text
+    assert len((out / "A" / "episodes.jsonl").read_text().splitlines()) == 4
