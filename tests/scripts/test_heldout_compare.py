@@ -15,7 +15,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "heldout_compare.py"
 def test_untrained_tasks_are_what_no_training_stage_draws():
     cfg = apply_overrides(get_preset("cpu"), [])
     size = toolenv.get_category("movies").sizes["train"]
-    assert len(untrained_tasks(cfg, "movies")) == size - max(cfg.rl.train_tasks, cfg.sft.trajectories.tasks_per_category)
+    used = max(cfg.rl.train_tasks, cfg.sft.trajectories.tasks_per_category)
+    assert len(untrained_tasks(cfg, "movies")) == size - used
     warm = apply_overrides(cfg, ["warmup.enabled=true", "warmup.tasks_per_category=100"])
     assert len(untrained_tasks(warm, "science")) == size - 100 and len(untrained_tasks(warm, "movies")) == size - 64
 
