@@ -9,7 +9,10 @@ README recipe log item 9 (rung b of item 8's RL, and the portability control):
     python scripts/heldout_compare.py --category movies --baseline SFT=<sft model dir> --candidate RL=<rl model dir>
 
 Episodes go to --out/<name>/episodes.jsonl (a rerun resumes them); the summary is printed and written to
---out/summary.json.
+--out/summary.json. Several such runs (one per target category) averaged as the transfer table averages, the mean
+over categories with a paired bootstrap resampling tasks within each category:
+
+    python scripts/heldout_compare.py --average OUT1 OUT2 ...
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 from toolpast.evaluate import evaluate
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.paired import bootstrap_difference
+from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
 from toolpast.presets import get_preset
 from toolpast.stages.context import StageContext
@@ -38,16 +42,47 @@ def _named(text: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
+def _per_task(out: Path) -> tuple[str, list[float]]:
+    """A finished comparison's label and per-task differences (candidate - baseline), read back from its episodes."""
+    summary = json.loads((out / "summary.json").read_text())
+    base, cand = summary["models"]  # written baseline first
+    wins = {}
+    for name in (base, cand):
+        rows = [json.loads(line) for line in (out / name / "episodes.jsonl").read_text().splitlines()]
+        wins[name] = {row["task_id"]: float(row["grade"]["success"]) for row in rows}
+    return f"{summary['category']} ({cand} - {base})", [wins[cand][t] - wins[base][t] for t in summary["tasks"]]
+
+
+def average(outs: list[Path], seed: int = 0) -> str:
+    """The mean over categories of each one's mean difference, with the category-stratified paired bootstrap."""
+    per = [_per_task(out) for out in outs]
+    means = [sum(d) / len(d) for _, d in per]
+    low, high = stratified_bootstrap([d for _, d in per], seed=seed)
+    lines = [f"{label}: {100 * m:+.1f} points ({len(d)} tasks)" for (label, d), m in zip(per, means)]
+    mean = sum(means) / len(means)
+    lines.append(f"average over {len(per)} categories: {100 * mean:+.1f} points [{100 * low:+.1f}, {100 * high:+.1f}] "
+                 f"(paired bootstrap within categories, 10,000 resamples, seed {seed}); "
+                 f"{sum(m >= 0 for m in means)} of {len(means)} >= 0")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--category", required=True)
-    parser.add_argument("--baseline", type=_named, required=True, metavar="NAME=DIR")
-    parser.add_argument("--candidate", type=_named, required=True, metavar="NAME=DIR")
+    parser.add_argument("--average", type=Path, nargs="+", metavar="OUT",
+                        help="Instead of a comparison: average finished ones (their --out directories).")
+    parser.add_argument("--category")
+    parser.add_argument("--baseline", type=_named, metavar="NAME=DIR")
+    parser.add_argument("--candidate", type=_named, metavar="NAME=DIR")
     parser.add_argument("--preset", default="cpu", help="The config whose training stages define 'untrained'.")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="Config override.")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the paired bootstrap (and the runs).")
     parser.add_argument("--out", type=Path, default=Path("/tmp/heldout_compare"))
     args = parser.parse_args(argv)
+    if args.average:
+        print(average(args.average, args.seed))
+        return 0
+    if not (args.category and args.baseline and args.candidate):
+        parser.error("--category, --baseline and --candidate are required (or --average)")
 
     cfg = apply_overrides(get_preset(args.preset), args.set)
     tasks = untrained_tasks(cfg, args.category)

@@ -34,3 +34,7 @@ def test_compares_two_models_pairwise(tiny_model_dir, tmp_path, capsys):
     assert summary["difference"]["mean"] == 0 and summary["difference"]["n_tasks"] == 4  # one model, greedy
     assert summary["metrics"]["A"] == summary["metrics"]["B"] and summary["summary"] in text
     assert len((out / "A" / "episodes.jsonl").read_text().splitlines()) == 4
+    assert script.main(["--average", str(out), str(out)]) == 0  # two "categories": the same comparison twice
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "finance (B - A): +0.0 points (4 tasks)"
+    assert lines[-1].startswith("average over 2 categories: +0.0 points [+0.0, +0.0]") and "2 of 2 >= 0" in lines[-1]
