@@ -22,7 +22,7 @@ from toolpast.presets import smoke
 from toolpast.stages.runner import STAGE_CODE, Runner, stage_code
 
 
-def _copy_model(start_model, rows, cfg, workdir, seed, dtype, title="") -> dict:
+def _copy_model(start_model, rows, cfg, workdir, seed, dtype, title="", choice=None) -> dict:
     shutil.copytree(start_model, workdir / "model")
     return {"rows": len(rows)}
 

@@ -35,7 +35,8 @@ class RecordingRunner:
     def stage(self, name, spec, fn):
         self.calls.append((name, spec))
         key = stage_key(name.split(":")[0], spec)
-        return SimpleNamespace(key=key, manifest=SimpleNamespace(started_at="t0"), path=Path("/nowhere") / key)
+        return SimpleNamespace(key=key, manifest=SimpleNamespace(started_at="t0"), path=Path("/nowhere") / key,
+                               outputs={})
 
     def spec(self, name):
         return next(spec for n, spec in self.calls if n == name)
@@ -280,3 +281,22 @@ def test_base_and_open_book_never_build_the_target_sft():
         candidate, = variant_models(name, stages, rounds, refuse)
         assert candidate.model == stages.base
     assert not [n for n, _ in runner.calls if n.startswith("sft_target")]
+
+
+def test_a_policy_choice_keys_rl_by_its_scoring_settings_only():
+    """rl.select_every adds the scoring settings to the rl key; the eval split and task count do not enter it,
+    so a test-split sweep reuses the RL of a validation sweep."""
+    def rl_spec(**eval_changes):
+        base = smoke()
+        stages, runner = _stages(rl=base.rl.model_copy(update={"select_every": 1}),
+                                 eval=base.eval.model_copy(update=eval_changes))
+        refine(stages)
+        return runner.spec("rl")
+
+    spec = rl_spec()
+    assert set(spec["select"]["eval"]) == {"backend", "batch_size", "max_turns", "max_new_tokens", "bf16_autocast"}
+    assert rl_spec(split="validation", tasks=3) == spec
+    assert rl_spec(max_turns=7) != spec
+    plain_stages, plain = _stages()
+    refine(plain_stages)
+    assert "select" not in plain.spec("rl")
