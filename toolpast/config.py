@@ -116,6 +116,7 @@ class RLConfig(GRPOSettings):
                                                    "stage's model the kept policy that solves the most of the source "
                                                    "categories' selection tasks (`select_tasks`; greedy, closed "
                                                    "book, eval's turn and token limits; ties go to the later step). "
+                                                   "Each kept policy is a full model on disk until the choice. "
                                                    "0 = the last step's policy, as the paper does.")
     select_tasks: int = Field(20, ge=1, description="select_every > 0: tasks per source category for the choice, "
                                                     "the ones just before the validation tail of its train split "
