@@ -142,26 +142,25 @@ def cmd_sft(args) -> int:
     """Knowledge SFT under the config's protocol (sft.data), the same data and settings the pipeline's stages use:
     docs, or the two stages (OUT/doc_pairs/model is stage 1, OUT/model stage 2)."""
     from toolpast.models import resolve_model
-    from toolpast.stages.data import check_validation_holdout, doc_pair_rows, knowledge_rows, trajectory_rows
+    from toolpast.stages.data import check_validation_holdout, knowledge_protocol
     from toolpast.stages.sft import run_sft
 
     cfg = _config(args)
     cats = [c.lower() for c in args.categories]
     model, label = resolve_model(cfg.model), "+".join(cats)
+    step, *rest = knowledge_protocol(cats, cfg)
+    if rest:
+        for category in cats:  # stage 2 draws train-split trajectories: never the held-out tail
+            check_validation_holdout(cfg.model_copy(update={"target": category}))
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with staged_dir(args.out, overwrite=True, resumable=True) as partial:
-        if cfg.sft.data == "docs":
-            run_sft(model, knowledge_rows(cats, cfg), cfg.sft, partial, cfg.seed, cfg.dtype, f"SFT docs {label}")
-        else:
-            for category in cats:  # stage 2 draws train-split trajectories: never the held-out tail
-                check_validation_holdout(cfg.model_copy(update={"target": category}))
+        if rest:
             docs = partial / "doc_pairs"
             if not docs.is_dir():  # a rerun after a kill in stage 2 keeps the finished stage 1
                 with staged_dir(docs, resumable=True) as stage1:
-                    run_sft(model, doc_pair_rows(cats, cfg), cfg.sft, stage1, cfg.seed, cfg.dtype,
-                            f"SFT 1/2 doc pairs {label}")
-            run_sft(docs / "model", trajectory_rows(cats, cfg), cfg.sft.trajectories, partial, cfg.seed, cfg.dtype,
-                    f"SFT 2/2 trajectories {label}")
+                    run_sft(model, step.rows(), step.settings, stage1, cfg.seed, cfg.dtype, f"{step.what} {label}")
+            model, (step,) = docs / "model", rest
+        run_sft(model, step.rows(), step.settings, partial, cfg.seed, cfg.dtype, f"{step.what} {label}")
     print(Path(args.out) / "model")
     return 0
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from toolpast.config import RunConfig, TrainConfig
-from toolpast.stages.data import (WHOLE, Part, category_tasks, doc_pair_rows, knowledge_rows, train_tasks,
-                                  trajectory_rows, warmup_rows)
+from toolpast.stages.data import WHOLE, Part, category_tasks, knowledge_protocol, train_tasks, warmup_rows
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,8 @@ def _training(stage: str, what: str, rows: int, cfg: TrainConfig, where: str) ->
 
 def _knowledge(cfg: RunConfig, name: str, categories: list[str], part: Part = WHOLE) -> list[PlannedStage]:
     where = ", ".join([" + ".join(categories), _part_label(part)]).strip(", ")
-    if cfg.sft.data == "docs":
-        return [_training(name, "doc texts", len(knowledge_rows(categories, cfg, part)), cfg.sft, where)]
-    return [_training(name, "doc pairs", len(doc_pair_rows(categories, cfg, part)), cfg.sft, where),
-            _training(f"{name}:trajectories", "trajectories", len(trajectory_rows(categories, cfg, part)),
-                      cfg.sft.trajectories, where)]
+    return [_training(name + step.suffix, step.noun, len(step.rows()), step.settings, where)
+            for step in knowledge_protocol(categories, cfg, part)]
 
 
 def _rl(cfg: RunConfig, name: str, categories: list[str], part: Part = WHOLE) -> PlannedStage:

@@ -15,8 +15,8 @@ from toolpast.artifacts import Artifact
 from toolpast.config import RunConfig
 from toolpast.evaluate import evaluate
 from toolpast.stages.context import StageContext
-from toolpast.stages.data import (WHOLE, Part, category_tasks, doc_pair_rows, knowledge_rows, selection_tasks,
-                                  suite_category, train_tasks, trajectory_rows, warmup_rows)
+from toolpast.stages.data import (WHOLE, Part, category_tasks, knowledge_protocol, selection_tasks, suite_category,
+                                  train_tasks, warmup_rows)
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rl import run_rl
 from toolpast.stages.runner import Runner, build_id
@@ -60,20 +60,19 @@ class Stages:
         """SFT of `start` on the categories' knowledge: the docs corpus (sft.data = docs), or the two-stage
         protocol (docs as prompt/response pairs, then the categories' train trajectories from that checkpoint)."""
         cfg = self.cfg
+        first, *rest = knowledge_protocol(categories, cfg, part)
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "sft": cfg.sft.model_dump()}
-        if cfg.sft.data == "docs":
-            title = _part_title("SFT docs", categories, part)
-            return self.runner.stage(name, spec, lambda w: run_sft(start.path, knowledge_rows(categories, cfg, part),
-                                                                   cfg.sft, w, cfg.seed, cfg.dtype, title))
-        docs = self.runner.stage(name, spec, lambda w: run_sft(
-            start.path, doc_pair_rows(categories, cfg, part), cfg.sft, w, cfg.seed, cfg.dtype,
-            _part_title("SFT 1/2 doc pairs", categories, part)))
-        spec = {**self.common, **self.suite, "start": build_id(docs), "categories": categories, **_part_tag(part),
+        built = self.runner.stage(name, spec, lambda w: run_sft(start.path, first.rows(), first.settings, w, cfg.seed,
+                                                                cfg.dtype, _part_title(first.what, categories, part)))
+        if not rest:
+            return built
+        (second,) = rest
+        spec = {**self.common, **self.suite, "start": build_id(built), "categories": categories, **_part_tag(part),
                 "trajectories": cfg.sft.trajectories.model_dump(), "repeats": cfg.sft.repeats}
-        return self.runner.stage(f"{name}:trajectories", spec, lambda w: run_sft(
-            docs.path / "model", trajectory_rows(categories, cfg, part), cfg.sft.trajectories, w, cfg.seed,
-            cfg.dtype, _part_title("SFT 2/2 trajectories", categories, part)))
+        return self.runner.stage(name + second.suffix, spec, lambda w: run_sft(
+            built.path / "model", second.rows(), second.settings, w, cfg.seed, cfg.dtype,
+            _part_title(second.what, categories, part)))
 
     def rl(self, name: str, categories: list[str], start: Model, part: Part = WHOLE) -> Artifact:
         """GRPO on the categories' train tasks (never their test split)."""

@@ -20,9 +20,12 @@ every task recipe and a share of every API's docs, and K = 1 gives back the full
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import toolenv
 from toolenv.suites import SUITES
-from toolpast.config import RunConfig
+from toolpast.config import RunConfig, TrainConfig
 
 Part = tuple[int, int]
 WHOLE: Part = (1, 1)  # (k, K): part k of K, 1-based
@@ -88,6 +91,40 @@ def trajectory_rows(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -
     return rows
 
 
+@dataclass(frozen=True)
+class SFTStep:
+    """One supervised stage of the knowledge protocol: its names, its rows and its settings."""
+
+    what: str  # the progress label's head, e.g. "SFT 1/2 doc pairs"
+    noun: str  # what one row is, for plans ("doc pairs")
+    suffix: str  # appended to the knowledge stage's name ("" for the first, ":trajectories" for stage 2)
+    rows: Callable[[], list[dict]]  # built when the stage runs (a reused stage never builds them)
+    settings: TrainConfig
+
+
+def knowledge_protocol(categories: list[str], cfg: RunConfig, part: Part = WHOLE) -> list[SFTStep]:
+    """The knowledge SFT's stages under sft.data, each trained from the previous one's model: the docs corpus
+    (one stage), or the prototype's two (doc pairs, then the categories' train trajectories). The pipeline's
+    stages and `toolpast sft` both run this list."""
+    if cfg.sft.data == "docs":
+        return [SFTStep("SFT docs", "doc texts", "", lambda: knowledge_rows(categories, cfg, part), cfg.sft)]
+    return [SFTStep("SFT 1/2 doc pairs", "doc pairs", "", lambda: doc_pair_rows(categories, cfg, part), cfg.sft),
+            SFTStep("SFT 2/2 trajectories", "trajectories", ":trajectories",
+                    lambda: trajectory_rows(categories, cfg, part), cfg.sft.trajectories)]
+
+
+def front_draws(cfg: RunConfig, slug: str | None = None) -> dict[str, int]:
+    """How many tasks from the front of a train split each training stage draws (setting -> n). With `slug`, only
+    the stages that can draw from that category (the warm-up from its own categories alone); RL's count is kept for
+    every category, which errs on the safe side."""
+    draws = {"rl.train_tasks": cfg.rl.train_tasks}
+    if cfg.sft.data == "docs+trajectories":
+        draws["sft.trajectories.tasks_per_category"] = cfg.sft.trajectories.tasks_per_category
+    if cfg.warmup.enabled and (slug is None or slug in cfg.warmup.categories):
+        draws["warmup.tasks_per_category"] = cfg.warmup.tasks_per_category
+    return draws
+
+
 def check_validation_holdout(cfg: RunConfig) -> None:
     """Fail before any training when a training stage would draw from the validation tail of a train split."""
     if not SUITES[cfg.suite].trajectories or not cfg.validation_tasks:
@@ -95,12 +132,7 @@ def check_validation_holdout(cfg: RunConfig) -> None:
     size = toolenv.get_category(cfg.target, seed=cfg.world_seed).sizes["train"]
     held = cfg.validation_tasks + (cfg.rl.select_tasks if cfg.rl.select_every else 0)
     free = size - held
-    uses = {"rl.train_tasks": cfg.rl.train_tasks}
-    if cfg.sft.data == "docs+trajectories":
-        uses["sft.trajectories.tasks_per_category"] = cfg.sft.trajectories.tasks_per_category
-    if cfg.warmup.enabled:
-        uses["warmup.tasks_per_category"] = cfg.warmup.tasks_per_category
-    for name, n in uses.items():
+    for name, n in front_draws(cfg).items():
         if n > free:
             raise ValueError(f"{name}={n} would reach into the last {held} tasks of the {size}-task train split "
                              f"(validation_tasks={cfg.validation_tasks}"
@@ -135,12 +167,7 @@ def untrained_tasks(cfg: RunConfig, slug: str) -> list:
     front of the split, the warm-up's if the category is a warm-up category): the validation tail, the selection
     tasks and the unused middle. A larger held-out set than the validation tasks, for diagnostics; never the test
     split."""
-    used = [cfg.rl.train_tasks]
-    if cfg.sft.data == "docs+trajectories":
-        used.append(cfg.sft.trajectories.tasks_per_category)
-    if cfg.warmup.enabled and slug in cfg.warmup.categories:
-        used.append(cfg.warmup.tasks_per_category)
-    return suite_category(cfg, slug).tasks("train")[max(used):]
+    return suite_category(cfg, slug).tasks("train")[max(front_draws(cfg, slug).values()):]
 
 
 def eval_tasks(cfg: RunConfig) -> list:
