@@ -285,17 +285,18 @@ def test_page_shows_the_transfer_table_above_the_entries(make_entry, transfer_do
     assert 'id="transfer"' not in render_page(one)  # one target category: no transfer table
 
 
-def test_committed_sweep_markdown_and_readme_table_equal_the_json():
-    """leaderboards/native_sweep_cpu.{json,md} and the README's copy of the table must not drift apart."""
+@pytest.mark.parametrize("name", ["native_sweep_cpu", "native_sweep_cpu_3ep"])
+def test_committed_sweep_markdown_and_readme_table_equal_the_json(name):
+    """leaderboards/<name>.{json,md} and the README's copy of the table must not drift apart."""
     from pathlib import Path
 
     from toolpast.leaderboard.merge import read_board
 
     repo = Path(__file__).resolve().parents[3]
-    board = read_board(repo / "leaderboards" / "native_sweep_cpu.json")
+    board = read_board(repo / "leaderboards" / f"{name}.json")
     table = transfer_table(board, split="test")
     text = render_markdown(table, ladder(board, table, split="test"))
-    assert (repo / "leaderboards" / "native_sweep_cpu.md").read_text() == text
+    assert (repo / "leaderboards" / f"{name}.md").read_text() == text
     in_readme = text.replace("### PaST transfer", "#### PaST transfer").replace("### Diagnostic", "#### Diagnostic")
     assert in_readme.rstrip() in (repo / "README.md").read_text()
     assert len(table.rows) == 21
