@@ -85,6 +85,7 @@ class NativeSuite:
     name = NATIVE
     trajectories = True
     probes = True
+    option_names = ("train_size", "test_size")
 
     def __init__(self, train_size: int = TRAIN_SIZE, test_size: int = TEST_SIZE) -> None:
         self.train_size, self.test_size = int(train_size), int(test_size)

@@ -83,6 +83,8 @@ class Suite(Protocol):
     """Train splits are generated tasks with gold paths: enough for SFT trajectories and a warm-up."""
     probes: ClassVar[bool]
     """Categories have ``knowledge_probes()`` and ``doc_pairs()`` (questions and chats on the API surface)."""
+    option_names: ClassVar[tuple[str, ...]]
+    """The options ``open`` takes, so a caller can refuse an unknown one before opening the suite."""
 
     @classmethod
     def open(cls, **options: Any) -> Suite:

@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from toolpast.io import atomic_write_text, partial_dir, staged_dir
+from toolpast.json_file import InvalidFile, read_model
 from toolpast.paths import artifacts_dir, repo_root
 from toolpast.stage_lock import StageLock, StageLocked
 
@@ -57,6 +58,20 @@ class Manifest(BaseModel):
     host: str = ""
     started_at: str = Field("", description="Provenance only (UTC); never part of a key or an id.")
     wall_time_s: float = 0.0
+
+
+class CorruptManifest(ValueError):
+    """A finished artifact whose manifest.json does not parse. Not rebuilt unasked: the manifest is written last
+    and the directory appears by one rename, so no kill leaves it torn; a damaged disk, a bad copy or a hand edit
+    did, and a silent rebuild would throw away hours of training that may be intact and hide the cause."""
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The manifest at `path` (`<stage>/<key>/manifest.json`); one line naming it and the fix when corrupt."""
+    try:
+        return read_model(Manifest, path, "stage manifest")
+    except InvalidFile as err:
+        raise CorruptManifest(f"{err}; rerun with --force {path.parent.parent.name} to rebuild that stage") from None
 
 
 def canonical_json(payload: Any) -> str:
@@ -108,7 +123,7 @@ class Artifact:
 
     def __init__(self, path: Path):
         self.path = path
-        self.manifest = Manifest.model_validate_json((path / "manifest.json").read_text())
+        self.manifest = read_manifest(path / "manifest.json")
 
     @property
     def key(self) -> str:
@@ -139,14 +154,20 @@ class ArtifactStore:
         for value in _strings(spec):
             if KEY.fullmatch(value):
                 for path in self.root.glob(f"*/{value}/manifest.json"):
-                    builds[value] = Manifest.model_validate_json(path.read_text()).build
+                    builds[value] = read_manifest(path).build
         return builds
 
-    def _finished(self, final: Path, inputs: dict[str, str]) -> Artifact | None:
-        """The artifact at `final` if it is finished and was built from the current builds of its inputs."""
+    def _finished(self, final: Path, inputs: dict[str, str], force: bool = False) -> Artifact | None:
+        """The artifact at `final` if it is finished and was built from the current builds of its inputs (a
+        corrupt manifest is an error, unless the artifact is being forced: then it is rebuilt)."""
         if not (final / "manifest.json").is_file():
             return None
-        artifact = Artifact(final)
+        try:
+            artifact = Artifact(final)
+        except CorruptManifest:
+            if force:
+                return None
+            raise
         return artifact if artifact.manifest.inputs == inputs else None
 
     def lookup(self, stage: str, spec: dict[str, Any]) -> Artifact | None:
@@ -174,7 +195,7 @@ class ArtifactStore:
         waited = lock.acquire()
         try:
             inputs = self.input_builds(spec)  # again: an input may have been rebuilt while we waited
-            done = self._finished(final, inputs)
+            done = self._finished(final, inputs, force)
             if done is not None and (not force or (waited is not None and done.manifest.build != before)):
                 if force:
                     self.forced_elsewhere.add(key)
@@ -208,7 +229,7 @@ class ArtifactStore:
 
 def _build_of(final: Path) -> str | None:
     try:
-        return Manifest.model_validate_json((final / "manifest.json").read_text()).build
+        return read_manifest(final / "manifest.json").build
     except (OSError, ValueError):
         return None
 

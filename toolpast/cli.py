@@ -20,7 +20,7 @@ from toolpast.overrides import add_config_options, apply_overrides, flag_sets, s
 from toolpast.presets import PRESETS, get_preset
 
 FLAG_PATHS = {"model": "model", "seed": "seed", "lam": "lam", "suite": "suite", "refine_rounds": "refine_rounds",
-              "lam_sweep": "lam_sweep"}  # flags that are --set written short: flag -> RunConfig path
+              "lam_sweep": "lam_sweep", "allow_infeasible": "allow_infeasible"}  # flags that are --set written short
 
 
 def _config(args) -> RunConfig:
@@ -59,6 +59,8 @@ def _add_config_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--suite", choices=list(SUITES),
                         help="Task suite of the categories: toolenv's native worlds (default) or the real "
                              "StableToolBench queries and API docs from ../shared/data/stabletoolbench.")
+    parser.add_argument("--allow-infeasible", action="store_true", default=None,
+                        help=RunConfig.model_fields["allow_infeasible"].description)
 
 
 def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
@@ -94,11 +96,12 @@ def cmd_run(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from toolpast.sweep import SWEEP_VARIANTS, outputs_of, resolve_targets, run_sweep
+    from toolpast.sweep import SWEEP_VARIANTS, check_seeds, outputs_of, resolve_targets, run_sweep
 
     if getattr(args, "variants", None) is None:
         args.set = [*(args.set or []), f"eval.variants={json.dumps(SWEEP_VARIANTS)}"]
     cfg = _config(args)
+    check_seeds(args.seeds)
     targets = resolve_targets(args.targets, cfg)
     if args.dry_run:
         from toolpast.dry_run import dry_run
@@ -109,7 +112,9 @@ def cmd_sweep(args) -> int:
             seeds, shown = list(dict.fromkeys(s for s, _ in mine)), list(dict.fromkeys(t for _, t in mine))
         print(dry_run(cfg, set(args.force or []), shown or targets, seeds or args.seeds))
         return 0
-    export = args.export or Path("leaderboards") / f"{cfg.suite}_sweep_{cfg.preset}.json"
+    from toolpast.pipeline import default_export
+
+    export = args.export or default_export(f"{cfg.suite}_sweep_{cfg.preset}.json")
     if args.shard is not None:
         export = args.shard.export(export)
     command = "toolpast " + " ".join(shlex.quote(a) for a in sys.argv[1:])
@@ -166,12 +171,14 @@ def cmd_sft(args) -> int:
 
 
 def cmd_rl(args) -> int:
+    from toolpast.feasibility import check_budget
     from toolpast.models import resolve_model
     from toolpast.stages.data import rl_tasks
     from toolpast.stages.rl import run_rl
 
     cfg = apply_overrides(_config(args), [f"source={','.join(c.lower() for c in args.categories)},"])
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
+    check_budget(cfg, model, evaluation=False)  # rung 0 of the RL tasks, before any training
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with staged_dir(args.out, overwrite=True, resumable=True) as partial:
         outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype)
@@ -216,19 +223,44 @@ def cmd_eval(args) -> int:
     import json
 
     from toolpast.evaluate import evaluate
+    from toolpast.feasibility import enforce, entry_group
     from toolpast.io import atomic_write_json
     from toolpast.stages.context import StageContext
     from toolpast.models import resolve_model
     from toolpast.stages.data import eval_tasks
 
     cfg = _config(args)
-    tasks = eval_tasks(cfg)
+    tasks, model = eval_tasks(cfg), resolve_model(cfg.model)
+    (rung0,) = enforce(cfg, [entry_group(cfg, model, cfg.target, args.book)])  # before any episode
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    metrics = evaluate(resolve_model(cfg.model), tasks, args.book, cfg.eval,
+    metrics = evaluate(model, tasks, args.book, cfg.eval,
                        StageContext(cfg.seed, cfg.dtype, out, f"eval {args.category}"))
+    metrics["feasibility"] = {**rung0.model_dump(exclude={"infeasible"}), "allow_infeasible": cfg.allow_infeasible}
     atomic_write_json(out / "metrics.json", metrics)
     print(json.dumps(metrics, indent=2))
+    return 0
+
+
+def cmd_feasibility(args) -> int:
+    """Rung 0 over whole splits: how many tasks the oracle solves under a budget (default: the config's eval one)."""
+    from toolpast.feasibility import Budget, model_context, suite_groups
+    from toolpast.models import resolve_model
+    from toolpast.stages.data import suite_categories
+
+    cfg = _config(args)
+    model = resolve_model(cfg.model)
+    categories = suite_categories(cfg) if args.categories == "all" else [
+        c.strip().lower() for c in args.categories.split(",") if c.strip()]
+    budget = Budget(args.max_turns or cfg.eval.max_turns, args.max_new_tokens or cfg.eval.max_new_tokens,
+                    model_context(model))
+    groups = suite_groups(cfg, model, categories, [s.strip() for s in args.splits.split(",") if s.strip()], budget)
+    for group in groups:
+        print(group.line())
+    tasks, feasible = sum(g.tasks for g in groups), sum(g.feasible for g in groups)
+    print(f"all: {feasible}/{tasks} feasible ({100 * feasible / max(tasks, 1):.1f}%) under {budget.describe()}; "
+          f"the oracle needs {max(g.needs_turns for g in groups)} turns x "
+          f"{max(g.needs_new_tokens for g in groups)} new tokens, context {max(g.needs_context for g in groups)}")
     return 0
 
 
@@ -243,7 +275,7 @@ def cmd_leaderboard_table(args) -> int:
     from toolpast.leaderboard.transfer import render_files
 
     text = render_files(args.files, args.out, split=args.split, suite=args.suite, lam=args.lam,
-                        sft_data=args.sft_data)
+                        sft_data=args.sft_data, mixed_configs=args.allow_mixed_configs)
     print(args.out if args.out else text, end="\n" if args.out else "")
     return 0
 
@@ -349,7 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--variants", metavar="V1,V2,...",
                      help="Variants to evaluate (default base,sft,past,open_book); also pre_injection, sequential, "
                           "target_rl.")
-    run.add_argument("--export", type=Path, help="Write the leaderboard JSON here (default: leaderboards/).")
+    run.add_argument("--export", type=Path, help="Write the leaderboard JSON here (default: runs/SUITE_TARGET_PRESET"
+                                                 ".json; committed results in leaderboards/ are only written when "
+                                                 "named).")
     run.add_argument("--force", nargs="+", metavar="STAGE",
                      help="Rebuild these stages (and so everything downstream): warmup sft_source rl vector "
                           "sft_target inject orthogonality eval.")
@@ -369,7 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_options(sweep)
     sweep.add_argument("--variants", metavar="V1,V2,...",
                        help="Variants per target (default sft,past; base, open_book etc. when asked for).")
-    sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default leaderboards/<suite>_sweep_<preset>.json;"
+    sweep.add_argument("--export", type=Path, help="Leaderboard JSON (default runs/<suite>_sweep_<preset>.json;"
                                                    " the .html page and .md table are written beside it).")
     sweep.add_argument("--force", nargs="+", metavar="STAGE", help="Rebuild these stages and everything downstream.")
     sweep.add_argument("--shard", type=_shard, metavar="I/N",
@@ -437,6 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     tab.add_argument("--suite", help="Which suite, when the files hold target categories of several.")
     tab.add_argument("--lam", type=float, help="Which PaST lambda, when a category has several.")
     tab.add_argument("--sft-data", help="Which SFT data protocol (docs, docs+trajectories), when several.")
+    tab.add_argument("--allow-mixed-configs", action="store_true",
+                     help="Compare a PaST entry with a target SFT of another run config (config hash: another "
+                          "recipe) when the files hold none of its own; refused by default.")
 
     analyze_sub = _group(sub, "analyze", "Analyses of checkpoints, e.g. SFT vs RL update orthogonality.", cmd_analyze)
     ortho = analyze_sub.add_parser("orthogonality", help="Layer-wise cosines of dSFT = sft - base vs dRL = rl - sft.")
@@ -474,6 +511,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "flip between CPUs whose float rounding differs; a broken harness moves rates far more).")
     reg.add_argument("--update", action="store_true", help="Measure and rewrite the baseline (after an intended "
                                                            "change; commit it with that change).")
+    from toolpast.bench.serve_load import add_serve_load_parser  # `bench serve-load`: toolpast/bench/serve_load.py
+    add_serve_load_parser(bench_sub)
+
+    feas = sub.add_parser("feasibility", help="Rung 0: the share of each category's tasks the oracle itself solves "
+                                              "under a turn and token budget (the model's tokenizer; no model run).",
+                          epilog=settings, formatter_class=fmt)
+    feas.add_argument("--categories", default="all", help="Comma-separated categories, or all (default).")
+    feas.add_argument("--splits", default="test,train", help="Splits to replay, whole (default test,train).")
+    feas.add_argument("--max-turns", type=int, help="Turns per episode (default: the config's eval.max_turns).")
+    feas.add_argument("--max-new-tokens", type=int, help="New tokens per turn (default: eval.max_new_tokens).")
+    _add_config_options(feas)
+    feas.set_defaults(func=cmd_feasibility)
 
     cats = sub.add_parser("categories", help="List the task categories.")
     cats.add_argument("--suite", choices=list(SUITES), default="native", help="Which suite.")
@@ -494,16 +543,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
-    """Errors whose message says what to fix (bad input, a missing, existing or corrupt file, a stage another
-    process is building, an unreachable server): `main` prints them as one line and exits 2; anything else is a
-    bug and keeps its traceback."""
+    """Errors whose message says what to fix (bad input, a missing, existing or corrupt file, a full disk or a
+    read-only place, a stage another process is building, an unreachable server): `main` prints them as one line
+    and exits 2; anything else is a bug and keeps its traceback."""
     from toolpast.artifacts import StageLocked
     from toolpast.distributed import MainProcessFailed
     from toolpast.models import ModelNotAvailable
     from toolpast.rollout.openai_chat import BackendUnavailable
+    from toolpast.write_errors import CannotWrite
 
     return (ValueError, FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError,
-            StageLocked, ModelNotAvailable, BackendUnavailable, MainProcessFailed)
+            CannotWrite, StageLocked, ModelNotAvailable, BackendUnavailable, MainProcessFailed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -511,6 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except Exception as error:  # noqa: BLE001 - the one place that turns known errors into one line
+        from toolpast.write_errors import restate
+
+        error = restate(error) or error  # a full disk, a read-only place: the path and the fix, not the OS's words
         if os.environ.get("TOOLPAST_TRACEBACK") or not isinstance(error, user_errors()):
             raise
         print(f"toolpast: error: {error or type(error).__name__}", file=sys.stderr)

@@ -7,15 +7,50 @@ artifacts.py), so two runs that differ in any field never share an artifact by a
 
 from __future__ import annotations
 
-from typing import Literal
+import math
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from toolenv import RewardWeights
 
+FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max
+SEED_LIMIT = 2**32  # numpy's RandomState (seeded by transformers' set_seed) takes seeds in [0, 2**32)
+
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Every config: unknown fields refused, no bool taken for a number (`steps=true` is not 1), and no nan or inf
+    in any number (an infinite setting only fails, or poisons the weights, stages later)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
+
+
+def check_lambdas(lams: list[float]) -> list[float]:
+    """Refuse a lambda that is not finite or that float32, where lambda * v is computed, cannot hold: it would fail
+    only at injection, after every training stage (a smaller lambda can still overflow: injection checks that)."""
+    bad = [x for x in lams if not math.isfinite(x)]
+    if bad:
+        raise ValueError(f"lambda values must be finite numbers, got {bad}")
+    huge = list(dict.fromkeys(x for x in lams if abs(x) > FLOAT32_MAX))
+    if huge:
+        raise ValueError(f"lambda values must fit in float32 (|lambda| <= {FLOAT32_MAX:.4g}), got {huge}")
+    return lams
+
+
+def check_seed(seed: int) -> int:
+    """A seed numpy takes (transformers seeds numpy with it when training starts), checked with the settings."""
+    if not 0 <= seed < SEED_LIMIT:
+        raise ValueError(f"seed {seed} is out of range: seeds are integers in [0, 2**32), as numpy requires")
+    return seed
+
+
+Lambda = Annotated[float, AfterValidator(lambda lam: check_lambdas([lam])[0])]
+Seed = Annotated[int, AfterValidator(check_seed)]
+LearningRate = Annotated[float, Field(gt=0, le=1)]  # an Adam step larger than 1 only diverges
+MinVectorKept = Annotated[float, Field(
+    ge=0, le=1, description="Fail the run when less than this share of the skill vector is kept: of its entries, "
+                            "those not exactly zero (an RL update rounded away by pure bf16 training leaves zeros), "
+                            "and of ||lam * v||, what survives the cast into the target's dtype. 0 = never fail.")]
 
 
 class TrainConfig(Strict):
@@ -29,7 +64,7 @@ class TrainConfig(Strict):
                                                        "of at most this size (gradient_accumulation_steps, passed to "
                                                        "TRL). Activation memory scales with it, the optimisation "
                                                        "does not. 0 = the whole share in one pass.")
-    learning_rate: float = Field(3e-5, gt=0, description="Peak learning rate (linear decay, no warm-up).")
+    learning_rate: LearningRate = Field(3e-5, description="Peak learning rate (linear decay, no warm-up).")
     max_length: int = Field(512, ge=16, description="Sequences are truncated to this many tokens.")
     lora_rank: int = Field(0, ge=0, description="0 = full fine-tuning (the paper's setting); >0 trains LoRA "
                                                 "adapters of this rank and merges them: the stage still outputs a "
@@ -85,7 +120,7 @@ class GRPOSettings(TrainConfig):
     (`RLConfig`) and the QA RL (`toolpast.qa.config.QARLConfig`) extend it."""
 
     steps: int = Field(12, ge=1, description="GRPO optimizer steps.")
-    learning_rate: float = Field(1e-5, gt=0, description="Peak learning rate.")
+    learning_rate: LearningRate = Field(1e-5, description="Peak learning rate.")
     prompts_per_step: int = Field(2, ge=1, description="Distinct prompts (tasks, questions) per step; each gets "
                                                        "num_generations samples.")
     num_generations: int = Field(4, ge=2, description="Samples per prompt (the GRPO group size).")
@@ -102,8 +137,10 @@ class RLConfig(GRPOSettings):
         "group", description="GRPO advantage scaling (TRL): divide by the group's reward std (group), the batch's "
                              "(batch), or not at all (none; Dr. GRPO). With near-constant shaped rewards, group "
                              "scaling blows tiny differences up to unit advantages.")
-    max_turns: int = Field(3, ge=1, description="Model turns per episode before it is cut off.")
-    max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn.")
+    max_turns: int = Field(6, ge=1, description="Model turns per episode before it is cut off (native tasks need "
+                                                "up to 5: `toolpast feasibility`).")
+    max_new_tokens: int = Field(96, ge=8, description="New tokens per model turn (native oracle turns need up to 78 "
+                                                      "SmolLM2 tokens).")
     train_tasks: int = Field(64, ge=1, description="Training tasks drawn per source category.")
     reward: RewardWeights = Field(default_factory=RewardWeights,
                                   description="toolenv's shaped-reward weights; success always scores 1.")
@@ -148,8 +185,10 @@ class EvalConfig(Strict):
                                                      "category's API docs (the diagnostic ladder's first rung).")
     backend: Literal["hf", "vllm", "openai"] = Field("hf", description="Rollout backend.")
     batch_size: int = Field(16, ge=1, description="Episodes advanced together by the hf backend.")
-    max_turns: int = Field(4, ge=1, description="Model turns per episode.")
-    max_new_tokens: int = Field(64, ge=8, description="New tokens per model turn (greedy).")
+    max_turns: int = Field(6, ge=1, description="Model turns per episode (native tasks need up to 5: `toolpast "
+                                                "feasibility`; a run refuses a budget its tasks do not fit).")
+    max_new_tokens: int = Field(96, ge=8, description="New tokens per model turn (native oracle turns need up to 78 "
+                                                      "SmolLM2 tokens).")
     samples: int = Field(1, ge=1, description="Episodes per task (k). k > 1 needs temperature > 0 and adds pass@k "
                                               "and pass^k to the metrics.")
     temperature: float = Field(0.0, ge=0, description="Sampling temperature; 0 = greedy (the default).")
@@ -206,25 +245,37 @@ class RunConfig(Strict):
                                           "model. native: train_size, test_size.")
     source: list[str] = Field(default_factory=lambda: ["movies"], description="RL source categories.")
     target: str = Field("finance", description="The RL-unseen target category.")
-    seed: int = Field(0, description="Seed of training, sampling and task generation.")
-    world_seed: int = Field(0, description="Seed of the simulated worlds and their task splits.")
-    lam: float = Field(1.0, description="Skill vector scale lambda (the paper uses 1).")
-    lam_sweep: list[float] = Field(default_factory=list,
+    seed: Seed = Field(0, description="Seed of training, sampling and task generation.")
+    world_seed: Seed = Field(0, description="Seed of the simulated worlds and their task splits.")
+    lam: Lambda = Field(1.0, description="Skill vector scale lambda (the paper uses 1).")
+    lam_sweep: list[Lambda] = Field(default_factory=list,
                                    description="Evaluate PaST at each of these lambdas (one inject and one eval each, "
                                                "all other stages shared); empty = only lam.")
     refine_rounds: int = Field(1, ge=1, description="Iterative skill refinement rounds K (the paper uses 2): the "
                                                     "source docs and RL tasks are dealt into K disjoint parts; round "
                                                     "k SFTs the base on part k's docs, starts RL on part k's tasks "
                                                     "from that SFT + v_(k-1), and v_k = RL - that SFT.")
-    min_vector_kept: float = Field(0.5, ge=0, le=1, description="Fail the run when less than this share of the "
-                                                                 "skill vector is kept: of its entries, those not "
-                                                                 "exactly zero (an RL update rounded away by pure "
-                                                                 "bf16 training leaves zeros), and of ||lam * v||, "
-                                                                 "what survives the cast into the target's dtype. "
-                                                                 "0 = never fail.")
+    min_vector_kept: MinVectorKept = 0.5
     validation_tasks: int = Field(20, ge=0, description="Tasks at the end of each category's train split held "
                                                          "out of every training stage (eval.split=validation).")
+    allow_infeasible: bool = Field(False, description="Run even when the oracle cannot solve every evaluated or RL "
+                                                      "task under the eval/rl turn and token budget (rung 0, "
+                                                      "toolpast.feasibility); such scores measure the budget, and "
+                                                      "the entries record it. --allow-infeasible sets it.")
     warmup: WarmupConfig = Field(default_factory=WarmupConfig)
     sft: SFTConfig = Field(default_factory=SFTConfig, description="Knowledge SFT (source and target alike).")
     rl: RLConfig = Field(default_factory=RLConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+
+    @field_validator("suite_options")
+    @classmethod
+    def _known_suite_options(cls, options: dict[str, str | int], info: ValidationInfo) -> dict[str, str | int]:
+        from toolenv.suites import SUITES
+
+        suite = info.data.get("suite")  # absent when the suite itself was refused
+        valid = SUITES[suite].option_names if suite in SUITES else tuple(options)
+        unknown = sorted(set(options) - set(valid))
+        if unknown:
+            raise ValueError(f"suite {suite} takes no option {', '.join(map(repr, unknown))}; its options are "
+                             f"{', '.join(valid)}")
+        return options

@@ -10,10 +10,15 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 
+NON_FINITE = ("nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity")  # what float() reads, JSON not
+
+
 def _parse_value(raw: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError:
+        if raw.strip().lower() in NON_FINITE:  # `--lam nan`: refused as not finite, not as not a number
+            return float(raw)
         if "," in raw:  # a,b,c -> list of strings
             return [part.strip() for part in raw.split(",") if part.strip()]
         return raw
@@ -40,8 +45,8 @@ def apply_overrides(config: BaseModel, assignments: list[str]) -> BaseModel:
                 node[key] = _parse_value(raw)
             else:
                 node, model = node[key], fields[key].annotation
-    try:
-        return type(config).model_validate(data)
+    try:  # strict all the way down, also in configs that are not ours (toolenv's RewardWeights): true is no 1
+        return type(config).model_validate(data, strict=True)
     except ValidationError as error:
         raise ValueError(f"invalid --set value: {validation_summary(error)}") from None
 
@@ -94,5 +99,5 @@ def flag_sets(args: argparse.Namespace, paths: dict[str, str], as_json: tuple[st
     for flag, path in paths.items():
         value = getattr(args, flag, None)
         if value is not None:
-            sets.append(f"{path}={json.dumps(value) if flag in as_json else value}")
+            sets.append(f"{path}={json.dumps(value) if flag in as_json or isinstance(value, bool) else value}")
     return sets

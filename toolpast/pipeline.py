@@ -22,9 +22,10 @@ from toolpast.artifacts import Artifact, ArtifactStore
 from toolpast.batching import check_step_splits
 from toolpast.config import RunConfig
 from toolpast.evaluate import metrics_and_outcomes
+from toolpast.feasibility import check_budget, entry_group
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.provenance import from_manifest
-from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Variant
+from toolpast.leaderboard.schema import Entry, Feasibility, Leaderboard, ModelIdentity, Variant
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
@@ -105,6 +106,12 @@ def check_libraries(cfg: RunConfig) -> None:
         raise ValueError(f"lora_rank > 0 ({', '.join(lora)}) needs peft, which is not installed: pip install peft")
 
 
+def default_export(name: str) -> Path:
+    """Where a run's leaderboard goes when --export is not given: runs/ (git-ignored), never leaderboards/, whose
+    committed results a run must not overwrite unless asked to by name."""
+    return Path("runs") / name
+
+
 def check_export(path: Path | None) -> None:
     """The leaderboard can be written where it is asked for: checked before the first stage, not after the last."""
     if path is None:
@@ -119,8 +126,10 @@ def check_export(path: Path | None) -> None:
         raise ValueError(f"--export {path}: {parent} is not writable")
 
 
-def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore | None = None) -> Stages:
-    """Validate the whole config, then build (or reuse) the shared base model."""
+def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore | None = None,
+            targets: list[str] | None = None) -> Stages:
+    """Validate the whole config, then build (or reuse) the shared base model and measure rung 0 with its tokenizer
+    (an infeasible budget is refused here, before any stage; `targets`: a sweep's, else cfg.target)."""
     check_config(cfg, force)
     if distributed.active() and distributed.is_main():  # e.g. `accelerate launch --cpu` starts only one
         console.print(f"{distributed.world_size()} processes: main builds and writes, all train and evaluate")
@@ -128,10 +137,15 @@ def prepare(cfg: RunConfig, force: set[str] = frozenset(), store: ArtifactStore 
     # main builds or converts the model into the cache and hashes it (writing the digest beside it); the others
     # take its answer
     base_dir, digest = distributed.on_main(lambda: _base_model(cfg.model))
+    distributed.on_main(lambda: check_budget(cfg, base_dir, targets, say=_say))
     stages = Stages(cfg, runner, Model(base_dir, {"model": cfg.model, "weights_sha256": digest}))
     if cfg.warmup.enabled:
         stages.base = stages.warmup()
     return stages
+
+
+def _say(line: str) -> None:
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def _base_model(spec: str) -> tuple[Path, str]:
@@ -160,7 +174,7 @@ def evaluate_target(stages: Stages, rounds: list[Round], command: str,
 
 def run_pipeline(cfg: RunConfig, force: set[str] = frozenset(), export: Path | None = None,
                  command: str = "toolpast run", store: ArtifactStore | None = None) -> tuple[Leaderboard, Path]:
-    out = export or Path("leaderboards") / f"{cfg.suite}_{cfg.target}_{cfg.preset}.json"
+    out = export or default_export(f"{cfg.suite}_{cfg.target}_{cfg.preset}.json")
     check_export(out)
     stages = prepare(cfg, force, store)
     base = stages.base
@@ -191,6 +205,9 @@ def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, category: str, boo
     provenance = from_manifest(result.manifest, cfg, command=command, preset=cfg.preset,
                                seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend)
     metrics, outcomes = metrics_and_outcomes(result.outputs)
+    rung0 = entry_group(cfg, model_dir, category, book)
+    feasibility = Feasibility(**rung0.model_dump(include=set(Feasibility.model_fields)),
+                              allow_infeasible=cfg.allow_infeasible)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
                  suite=cfg.suite, category=category, book=book, split=cfg.eval.split, sft_data=cfg.sft.data,
-                 metrics=metrics, provenance=provenance, outcomes=outcomes)
+                 metrics=metrics, provenance=provenance, outcomes=outcomes, feasibility=feasibility)

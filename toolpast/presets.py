@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from toolenv import RewardWeights
 from toolpast.config import EvalConfig, RLConfig, RunConfig, SFTConfig, TrainConfig, TrajectorySFTConfig, WarmupConfig
+from toolpast.cpu_bf16 import native_bf16
 from toolpast.qa.config import (AnswerConfig, CPTConfig, ImplicationConfig, LoogleConfig, PassageSFTConfig,
                                 QARLConfig, SourceConfig, SquadConfig)
 
@@ -30,6 +31,7 @@ from toolpast.qa.config import (AnswerConfig, CPTConfig, ImplicationConfig, Loog
 def smoke() -> RunConfig:
     return RunConfig(
         preset="smoke", model="tiny-random", min_vector_kept=0.0,  # a random model's RL learns nothing: v = 0
+        allow_infeasible=True,  # 2 turns x 12 tokens: plumbing at a minute's cost, never a score (rung 0 says so)
         warmup=WarmupConfig(steps=2, batch_size=4, tasks_per_category=2, max_length=768, save_every=1,
                             learning_rate=1e-3),
         sft=SFTConfig(steps=2, batch_size=4, max_length=128, save_every=1, learning_rate=1e-3),
@@ -42,25 +44,30 @@ def smoke() -> RunConfig:
 def cpu() -> RunConfig:
     # The first author's two-stage SFT protocol (README "Transfer table"): docs as prompt/response pairs, then the
     # category's own train trajectories; no protocol warm-up (stage 2 teaches the protocol in-category, and the
-    # four warm-up categories become validation categories for tuning). bf16 autocast over fp32 master weights:
-    # measured ~2x per SFT step on this CPU (AVX512-BF16). Budgets are sized so that `toolpast sweep` over the 21
-    # targets fits in about 2 hours on 2 cores (README "Cost on a CPU").
+    # four warm-up categories become validation categories for tuning). bf16 autocast over fp32 master weights
+    # where the CPU has bf16 instructions (~2x per SFT step with AVX512-BF16; 25x slower without: cpu_bf16.py).
+    # Budgets are sized so that `toolpast sweep` over the 21 targets fits in about 2 hours on 2 cores (README
+    # "Cost on a CPU").
+    fast = native_bf16()
     return RunConfig(
         preset="cpu", model="smollm2-135m-instruct",
         warmup=WarmupConfig(enabled=False, steps=12, batch_size=4, tasks_per_category=12, max_length=768,
-                            learning_rate=1e-4, save_every=4, bf16_autocast=True),
+                            learning_rate=1e-4, save_every=4, bf16_autocast=fast),
         sft=SFTConfig(data="docs+trajectories", steps=4, batch_size=8, max_length=320, learning_rate=1e-4,
-                      save_every=2, bf16_autocast=True,
-                      trajectories=TrajectorySFTConfig(steps=5, batch_size=4, max_length=896, learning_rate=1e-4,
-                                                       tasks_per_category=20, save_every=5, bf16_autocast=True)),
+                      save_every=2, bf16_autocast=fast,
+                      # max_length: the longest oracle trajectory of a category's first 20 train tasks is 953 tokens
+                      # (6 of 520 were cut at the earlier 896, losing their Finish)
+                      trajectories=TrajectorySFTConfig(steps=5, batch_size=4, max_length=1024, learning_rate=1e-4,
+                                                       tasks_per_category=20, save_every=5, bf16_autocast=fast)),
         # Measured on the docs-only protocol (README "GRPO on CPU"): with group-std advantage scaling reward was
-        # flat or collapsed; unscaled advantages (Dr. GRPO) and a small KL term rose in 20 steps. The prototype's
-        # reward needs room to finish a 2-3 call task, hence 4 turns of 64 tokens.
-        rl=RLConfig(steps=12, prompts_per_step=2, num_generations=6, max_turns=4, max_new_tokens=64,
+        # flat or collapsed; unscaled advantages (Dr. GRPO) and a small KL term rose in 20 steps. Turns and tokens
+        # for RL and evaluation alike: every native task's oracle fits 5 turns x 78 tokens (`toolpast feasibility`;
+        # 4 x 64 cut a third of the tasks off), plus a turn and ~20% tokens of slack for a model's detours.
+        rl=RLConfig(steps=12, prompts_per_step=2, num_generations=6, max_turns=6, max_new_tokens=96,
                     train_tasks=64, learning_rate=3e-5, beta=0.02, scale_rewards="none", temperature=0.8,
-                    save_every=3, reward_scheme="prototype", bf16_autocast=True,
+                    save_every=3, reward_scheme="prototype", bf16_autocast=fast,
                     reward=RewardWeights(format=0.15, valid_call=0.35, api_recall=0.3, finished=0.1, fact_recall=0.1)),
-        eval=EvalConfig(tasks=20, batch_size=20, max_turns=4, max_new_tokens=64, bf16_autocast=True),
+        eval=EvalConfig(tasks=20, batch_size=20, max_turns=6, max_new_tokens=96, bf16_autocast=fast),
     )
 
 
@@ -97,7 +104,7 @@ def paper() -> RunConfig:
 
 def _smoke_common() -> dict:
     return dict(
-        preset="smoke", model="tiny-random",
+        preset="smoke", model="tiny-random", min_vector_kept=0.0,  # a random model's RL learns nothing: v = 0
         passage_sft=PassageSFTConfig(lora_rank=4, lora_alpha=8, epochs=1, batch_size=4, max_length=96,
                                      max_sequences=4),
         answer=AnswerConfig(max_new_tokens=6, batch_size=16),

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from transformers import TrainerCallback
 
+from toolpast.stages.resume import whole_run_loss
+
 console = Console(stderr=True)
 if not console.is_terminal:  # logs and CI: rich would wrap tables at 80 columns
     console.width = max(console.width, 140)
@@ -87,8 +89,10 @@ class RichProgressCallback(TrainerCallback):
         self.keys = keys or {"loss": "loss"}  # label shown -> key in the trainer's logs
         self._bar: Bar | None = None
         self._info = ""
+        self.resumed_at = 0  # the step this session started from (> 0: resumed from a checkpoint)
 
     def on_train_begin(self, args, state, control, **kwargs):
+        self.resumed_at = state.global_step
         self._bar = Bar(self.description, state.max_steps, completed=state.global_step)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -99,6 +103,8 @@ class RichProgressCallback(TrainerCallback):
             self._info = " ".join(shown)
             if self._bar is not None:
                 self._bar.update(state.global_step, self._info)
+        if self.resumed_at and "train_loss" in logs and any("loss" in row for row in state.log_history):
+            logs = {**logs, "train_loss": whole_run_loss(state.log_history)}  # the Trainer's: this session's only
         if self.log_path is not None:
             with open(self.log_path, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps({"step": state.global_step, **logs}) + "\n")

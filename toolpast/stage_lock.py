@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from toolpast.io import create_temp_beside
+from toolpast.pids import pid_alive, pid_space
 
 DEFAULT_STALE_S = 300.0
 _HELD: set[str] = set()  # tokens of the locks this process holds
@@ -52,32 +53,6 @@ def stale_after_s() -> float:
     if not value > 0:
         raise ValueError(f"TOOLPAST_LOCK_STALE_S={raw!r}: must be positive")
     return value
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process `pid` of this pid namespace is running (a zombie, exited but not yet reaped, is not)."""
-    try:
-        os.kill(pid, 0)
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:
-        pass
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
-
-
-def pid_space() -> str:
-    """Where a pid names one process: this boot of this kernel and this pid namespace (Linux; else empty)."""
-    parts = []
-    try:
-        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
-        parts.append(os.readlink("/proc/self/ns/pid"))
-    except OSError:
-        return ""
-    return " ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from toolpast import distributed
 from toolpast.artifacts import ArtifactStore
-from toolpast.config import RunConfig
+from toolpast.config import RunConfig, check_seed
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.schema import Entry, Leaderboard, Variant
 from toolpast.pipeline import check_config, check_eval_tasks, check_export, entry, evaluate_target, prepare
@@ -52,6 +52,19 @@ def resolve_targets(spec: str, cfg: RunConfig) -> list[str]:
     if not targets:
         raise ValueError(f"--targets needs 'all' or a comma-separated list of categories, got {spec!r}")
     return targets
+
+
+def check_seeds(seeds: list[int]) -> list[int]:
+    """Each seed once (a repeated one would run twice and be exported twice) and one numpy takes: checked with the
+    other settings, before the first stage."""
+    if not seeds:
+        raise ValueError("--seeds needs at least one seed")
+    twice = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if twice:
+        raise ValueError(f"--seeds names {', '.join(map(str, twice))} more than once: give each seed once")
+    for seed in seeds:
+        check_seed(seed)
+    return seeds
 
 
 def outputs_of(export: Path) -> tuple[Path, Path]:
@@ -89,8 +102,7 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
               shard: Shard | None = None) -> Leaderboard:
     """Build the table for every (seed, target) (with a shard: its share of them); the leaderboard and its page
     are rewritten after each target."""
-    if not seeds:
-        raise ValueError("--seeds needs at least one seed")
+    check_seeds(seeds)
     store = store or ArtifactStore()
     # Validate every target before the first stage runs: a typo must not cost the source stages' hour.
     configs = {(seed, target): cfg.model_copy(update={"seed": seed, "target": target})
@@ -112,7 +124,7 @@ def run_sweep(cfg: RunConfig, targets: list[str], seeds: list[int], export: Path
         if not own:
             continue
         # the source stages and their config are the unsharded sweep's, so every shard has the same keys
-        stages = prepare(configs[(seed, targets[0])], force, store)
+        stages = prepare(configs[(seed, targets[0])], force, store, targets=targets)
         rounds = refine(stages)
         if (seed, targets[0]) in mine:  # the seed's source ladder: once, by the shard of its first target
             entries += _source_ladder(stages, rounds, command)

@@ -1,7 +1,8 @@
 """The tool-use run's stage builders: each keys its artifact by its config and its inputs' build ids.
 
-Every build function of the tool-use stages is defined here, so a stage's key hashes this file plus the import
-closure of its STAGE_CODE modules (stages/runner.py). The order the stages run in is pipeline.py (one target),
+Every build function of the tool-use stages is defined here (those of the skill-vector stages, which every suite
+shares, in stages/skill_stages.py), so a stage's key hashes this file plus the import closure of its STAGE_CODE
+modules (stages/runner.py). The order the stages run in is pipeline.py (one target),
 refinement.py (the K source rounds), variants.py (the evaluated models) and sweep.py (many targets).
 """
 
@@ -22,7 +23,7 @@ from toolpast.stages.rl import run_rl
 from toolpast.stages.runner import Runner, build_id
 from toolpast.stages.select import SCORING_FIELDS, PolicyChoice, selection_eval
 from toolpast.stages.sft import run_sft
-from toolpast.stages.skill import extract, inject
+from toolpast.stages.skill_stages import inject_stage, vector_stage
 
 
 def _part_tag(part: Part) -> dict:
@@ -89,20 +90,10 @@ class Stages:
                                                               cfg.rl, w, cfg.seed, cfg.dtype, title, choice=choice))
 
     def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
-        from toolpast.vector_check import check_vector_stage
-
-        vector = self.runner.stage(name, {"rl": build_id(rl), "sft": build_id(sft)},
-                                   lambda w: extract(rl.path / "model", sft.path / "model", w))
-        check_vector_stage(vector, self.cfg.min_vector_kept)  # a mostly-zero vector would make PaST = SFT
-        return vector
+        return vector_stage(self.runner, name, rl, sft, self.cfg.min_vector_kept)
 
     def inject(self, name: str, model: Model, vector: Artifact, lam: float) -> Artifact:
-        from toolpast.vector_check import check_injection_stage
-
-        injected = self.runner.stage(name, {"model": model.ref, "vector": build_id(vector), "lam": lam},
-                                     lambda w: inject(model.path, vector.path / "vector", lam, w))
-        check_injection_stage(injected, self.cfg.min_vector_kept)  # lam * v rounded away by the target's dtype
-        return injected
+        return inject_stage(self.runner, name, model, vector, lam, self.cfg.min_vector_kept)
 
     def orthogonality(self, sft: Artifact, rl: Artifact, control: Artifact) -> Artifact:
         """PaST's premise, measured on this run: cos(dSFT_source, dRL) ~ 0, cos(dSFT_source, dSFT_target) > 0."""

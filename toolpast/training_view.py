@@ -74,6 +74,7 @@ class LiveTrainingCallback(RichProgressCallback):
     def on_train_begin(self, args, state, control, **kwargs):
         if not console.is_terminal:
             return super().on_train_begin(args, state, control, **kwargs)
+        self.resumed_at = state.global_step
         self._bar = _LiveBar(self.description, state.max_steps, state.global_step,
                              lambda: history_table(self.rows, self.keys))
 

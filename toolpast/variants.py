@@ -13,18 +13,16 @@ that is shares every stage it has in common with the others (the target SFT, the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from toolpast.artifacts import Artifact
+from toolpast.config import check_lambdas
 from toolpast.leaderboard.schema import Variant
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rounds import Round
 from toolpast.stages.select import chosen_step
 from toolpast.tool_stages import Stages
-
-FLOAT32_MAX = 3.4028234663852886e38  # numpy.finfo(numpy.float32).max
 
 
 @dataclass(frozen=True)
@@ -40,14 +38,7 @@ class Candidate:
 def sweep(lam: float, lam_sweep: list[float]) -> list[float]:
     """The lambdas PaST is evaluated at: lam_sweep in order without repeats, else just lam."""
     lams = list(dict.fromkeys(float(x) for x in lam_sweep)) or [float(lam)]
-    bad = [x for x in [lam, *lams] if not math.isfinite(x)]
-    if bad:
-        raise ValueError(f"lam and lam_sweep must be finite numbers, got {bad}")
-    # lambda * v is computed in float32: a lambda float32 cannot hold would fail only at injection, after every
-    # training stage; refuse it before the first (a smaller lambda can still overflow: injection checks that)
-    huge = [x for x in dict.fromkeys([float(lam), *lams]) if abs(x) > FLOAT32_MAX]
-    if huge:
-        raise ValueError(f"lam and lam_sweep must fit in float32 (|lam| <= {FLOAT32_MAX:.4g}), got {huge}")
+    check_lambdas([float(lam), *lams])  # again: a config made with model_copy was never validated
     return lams
 
 

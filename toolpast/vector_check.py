@@ -4,7 +4,8 @@ Two ways an update vanishes. Training in pure bf16 rounds each small optimizer s
 bits: at lr 1e-6 an Adam step is far below half a unit in the last place of a typical weight), so the RL model
 equals its start model in most entries and `v = rl - sft` is mostly exact zeros. And injecting `lam * v` into a
 bf16 target rounds it away again (`InjectReport.surviving_fraction`). Both are measured after the stage and
-compared with RunConfig.min_vector_kept, failing with the fraction and the fix in the message.
+compared with the suite's `min_vector_kept` (RunConfig, QARunConfig), failing with the fraction and the fix in
+the message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 
 class MostlyZeroVector(ValueError):
-    """The skill vector (or what of it survived injection) is below RunConfig.min_vector_kept."""
+    """The skill vector (or what of it survived injection) is below the suite's min_vector_kept."""
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,14 @@
-"""``python -m toolenv toolbench stats|check`` on the shared files and on any file of the same format."""
+"""``python -m toolenv toolbench stats|check`` on the shared files and on any file of the same format; ``serve``'s
+one-line errors."""
 
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
+
+import pytest
 
 
 def _cli(*args):
@@ -33,3 +37,23 @@ def test_bad_data_is_a_clean_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "toolenv", "toolbench", "stats", "--data", str(tmp_path / "x")],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and "no ToolBench data" in proc.stderr
+
+
+def _serve(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "toolenv", "toolbench", "serve", *args], capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_serve_refuses_a_bad_port_in_one_line_before_loading_data(port, tmp_path):
+    proc = _serve("--port", port, "--data", str(tmp_path / "not-there"))  # the port is checked first
+    assert (proc.returncode, proc.stderr) == (1, f"error: --port must be 0-65535 (0 picks a free port), got {port}\n")
+
+
+def test_serve_on_a_port_in_use_is_one_line(tiny_toolbench):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = _serve("--port", str(port), "--data", str(tiny_toolbench))
+    assert (proc.returncode, proc.stderr) == (1, f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n")

@@ -2,36 +2,31 @@
 
 from __future__ import annotations
 
-import http.client
 import json
-import threading
 
 import pytest
+from hostile_http import NESTED, STALLED, expected_queue, post, queued_connections, seconds_until_closed
 
+from toolenv.http_body import CLIENT_TIMEOUT_S
 from toolenv.toolbench import SuiteOptions, toolbench_suite
 from toolenv.toolbench.server import make_server
+from toolpast.bench.serve_load import run_load  # standard library only, like this server
+
+
+def _serving(data, client_timeout: float = CLIENT_TIMEOUT_S):
+    srv = make_server(SuiteOptions.build(data_dir=data), port=0, client_timeout=client_timeout)
+    srv.start()
+    yield srv
+    srv.close()
 
 
 @pytest.fixture
 def server(tiny_toolbench):
-    srv = make_server(SuiteOptions.build(data_dir=tiny_toolbench), port=0)
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join(timeout=5)
+    yield from _serving(tiny_toolbench)
 
 
 def _post(srv, body, raw: bytes | None = None):
-    host, port = srv.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=10)
-    conn.request("POST", "/virtual", body=raw if raw is not None else json.dumps(body),
-                 headers={"Content-Type": "application/json"})
-    reply = conn.getresponse()
-    status, payload = reply.status, json.loads(reply.read())
-    conn.close()
-    return status, payload
+    return post(srv, "/virtual", raw if raw is not None else json.dumps(body).encode())
 
 
 def test_binds_loopback_by_default(server):
@@ -68,3 +63,41 @@ def test_malformed_requests_are_rejected_with_a_clear_4xx(server):
     assert status == 400 and "JSON object" in payload["error"]
     status, payload = _post(server, {"category": "Finance", "tool_name": "stock_quotes", "api_name": "nope"})
     assert status == 404 and "Unknown API" in payload["error"]
+
+
+# --- hostile clients (see toolenv.http_body) -----------------------------------------------------------------
+
+QUOTE = {"category": "Finance", "tool_name": "stock_quotes", "api_name": "get_quote", "tool_input": {"symbol": "AAPL"}}
+
+
+@pytest.fixture
+def impatient(tiny_toolbench):
+    """The server with a half-second client timeout."""
+    yield from _serving(tiny_toolbench, client_timeout=0.5)
+
+
+def test_deeply_nested_json_is_a_400_not_a_dropped_connection(server):
+    status, payload = post(server, "/virtual", NESTED)
+    assert status == 400 and "nests arrays and objects more than 64 deep" in payload["error"]
+    status, payload = post(server, "/virtual", json.dumps({**QUOTE, "tool_input": NESTED.decode()}).encode())
+    assert status == 200 and payload["error"].startswith("Tool input parse error: tool_input nests")
+    assert _post(server, QUOTE)[0] == 200  # and the server still answers
+
+
+@pytest.mark.parametrize("sent", STALLED.values(), ids=list(STALLED))
+def test_an_idle_or_stalled_client_is_disconnected(impatient, sent):
+    assert seconds_until_closed(impatient, sent) < 3
+
+
+def test_a_burst_of_connections_waits_in_the_listen_queue(tiny_toolbench):
+    srv = make_server(SuiteOptions.build(data_dir=tiny_toolbench), port=0)  # listening, not accepting
+    try:
+        assert queued_connections(srv.server_address) >= expected_queue()
+    finally:
+        srv.server_close()
+
+
+def test_200_concurrent_requests_are_all_answered(server):
+    host, port = server.server_address[:2]
+    result = run_load(f"http://{host}:{port}/virtual", QUOTE, requests=200, deadline_s=30)
+    assert (result.sent, result.answered, result.dropped, result.statuses) == (200, 200, 0, {200: 200})

@@ -1,6 +1,6 @@
 import pytest
 
-from toolpast.artifacts import ArtifactStore, stage_key
+from toolpast.artifacts import ArtifactStore, CorruptManifest, stage_key
 
 
 def test_key_is_stable_and_sensitive():
@@ -92,3 +92,26 @@ def test_partial_work_from_an_older_build_of_an_input_is_not_resumed(tmp_path):
     seen = []
     store.run("down", {"input": up.key}, lambda w: seen.append(sorted(p.name for p in w.iterdir())))
     assert seen == [[".inputs.json"]]  # the old checkpoint is gone
+
+
+@pytest.mark.parametrize("damage", [lambda raw: raw[:100], lambda raw: b"\xff" + raw, lambda raw: b'{"stage": 1}'],
+                         ids=["truncated", "not-utf8", "schema"])
+def test_a_corrupt_manifest_is_named_with_its_fix_and_force_rebuilds_it(tmp_path, damage):
+    """A finished artifact whose manifest.json does not parse stops the run with one line naming the file and the
+    --force that rebuilds it (not rebuilt unasked: see CorruptManifest); the forced run rebuilds it, and a stage
+    that names it as an input is refused with the same line meanwhile."""
+    store, calls = ArtifactStore(tmp_path), []
+    up, _ = store.run("up", {"k": 1}, lambda w: calls.append("up"))
+    manifest = up.path / "manifest.json"
+    manifest.write_bytes(damage(manifest.read_bytes()))
+    line = f"^{manifest}: not a valid stage manifest: .+; rerun with --force up to rebuild that stage$"
+    for run in (lambda: store.run("up", {"k": 1}, lambda w: calls.append("again")),
+                lambda: store.run("down", {"input": up.key}, lambda w: calls.append("down"))):
+        with pytest.raises(CorruptManifest, match=line) as raised:
+            run()
+        assert "\n" not in str(raised.value)
+    assert calls == ["up"]
+    rebuilt, reused = store.run("up", {"k": 1}, lambda w: calls.append("forced"), force=True)
+    assert not reused and calls == ["up", "forced"] and rebuilt.manifest.key == up.key
+    assert store.run("down", {"input": up.key}, lambda w: calls.append("down"))[0].manifest.inputs == {
+        up.key: rebuilt.manifest.build}

@@ -183,3 +183,22 @@ def test_sft_rows_truncated_to_nothing_are_a_clear_error(tiny_model_dir, tmp_pat
                  "sft.trajectories.tasks_per_category=2", "--set", "sft.trajectories.max_length=128"]) == 2
     assert "none of the 2 training rows keeps a trained token within max_length=128" in capsys.readouterr().err
     assert not (tmp_path / "sft").exists()
+
+
+def test_a_corrupt_stage_manifest_is_one_line_naming_it_and_the_fix(capsys, monkeypatch, tmp_path):
+    """A finished artifact's manifest.json that does not parse: the file and the --force that rebuilds it, in one
+    line (no pydantic dump naming no file)."""
+    import re
+
+    import toolpast.pipeline
+    from toolpast.artifacts import ArtifactStore
+
+    store = ArtifactStore(tmp_path)
+    done, _ = store.run("sft_target", {"k": 1}, lambda w: None)
+    manifest = done.path / "manifest.json"
+    manifest.write_text(manifest.read_text()[:60])
+    monkeypatch.setattr(toolpast.pipeline, "run_pipeline",
+                        lambda *a, **k: store.run("sft_target", {"k": 1}, lambda w: None))
+    assert main(["run", *SMOKE]) == 2
+    assert re.fullmatch(f"toolpast: error: {re.escape(str(manifest))}: not a valid stage manifest: not JSON, or cut "
+                        r"short \(.+\); rerun with --force sft_target to rebuild that stage\n", capsys.readouterr().err)

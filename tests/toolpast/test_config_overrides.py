@@ -70,3 +70,107 @@ def test_invalid_combinations_are_refused_when_the_config_is_made(sets, message)
 def test_sampling_with_a_temperature_is_accepted():
     cfg = apply_overrides(RunConfig(), ["eval.samples=4", "eval.temperature=0.8"])
     assert (cfg.eval.samples, cfg.eval.temperature) == (4, 0.8)
+
+
+SUITES = ["tool-use", "squad", "loogle"]
+
+
+@pytest.mark.parametrize("suite", SUITES)
+@pytest.mark.parametrize("sets, message", [
+    (["lam=1e39"], r"lam: lambda values must fit in float32 \(\|lambda\| <= 3.403e\+38\), got \[1e\+39\]"),
+    (["lam=nan"], "lam: Input should be a finite number"),
+    (["lam=-Infinity"], "lam: Input should be a finite number"),
+    (["seed=-5"], r"seed: seed -5 is out of range: seeds are integers in \[0, 2\*\*32\), as numpy requires"),
+    ([f"seed={2**32}"], "seed: seed 4294967296 is out of range"),
+    (["seed=true"], "seed: Input should be a valid integer"),
+])
+def test_a_poisonous_lambda_or_seed_is_refused_by_every_suite(suite, sets, message):
+    """Case 1 (QA took lambda 1e39 and nan, then evaluated all-NaN weights) and case 4 (a seed numpy refuses failed
+    only after the model was built): refused with the settings, in one line naming the path."""
+    with pytest.raises(ValueError, match="invalid --set value: " + message) as error:
+        apply_overrides(get_preset("smoke", suite), sets)
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("suite, path", [("tool-use", "sft.learning_rate"), ("tool-use", "rl.learning_rate"),
+                                         ("tool-use", "sft.trajectories.learning_rate"),
+                                         ("squad", "passage_sft.learning_rate"), ("squad", "source.rl.learning_rate"),
+                                         ("squad", "cpt.learning_rate"), ("loogle", "source.sft.learning_rate")])
+@pytest.mark.parametrize("value, message", [("1e30", "Input should be less than or equal to 1"),
+                                            ("Infinity", "Input should be a finite number"),
+                                            ("0", "Input should be greater than 0")])
+def test_a_learning_rate_out_of_range_is_refused_at_start_up(suite, path, value, message):
+    """Case 2: `--set sft.learning_rate=1e30` trained to all-NaN weights and published them."""
+    with pytest.raises(ValueError, match=f"invalid --set value: {path}: {message}"):
+        apply_overrides(get_preset("smoke", suite), [f"{path}={value}"])
+    assert apply_overrides(get_preset("smoke", suite), [f"{path}=1"]) is not None  # 1 is the largest step taken
+
+
+@pytest.mark.parametrize("suite, sets, message", [
+    ("tool-use", ["rl.steps=true"], "rl.steps: Input should be a valid integer (got True)"),
+    ("tool-use", ["lam=false"], "lam: Input should be a valid number (got False)"),
+    ("tool-use", ["rl.reward.format=true"], "rl.reward.format: Input should be a valid number (got True)"),
+    ("tool-use", ["suite_options={\"train_size\": true}"], "suite_options.train_size"),
+    ("tool-use", ["lam_sweep=[0.5, true]"], "lam_sweep.1: Input should be a valid number (got True)"),
+    ("squad", ["source.rl.steps=true"], "source.rl.steps: Input should be a valid integer (got True)"),
+    ("loogle", ["documents=true"], "documents: Input should be a valid integer (got True)"),
+])
+def test_a_bool_is_not_a_number(suite, sets, message):
+    """Case 3: `--set rl.steps=true` was taken as 1 step."""
+    with pytest.raises(ValueError) as error:
+        apply_overrides(get_preset("smoke", suite), sets)
+    assert str(error.value).startswith(f"invalid --set value: {message}") and "\n" not in str(error.value)
+
+
+def test_a_preset_cannot_hold_a_bool_for_a_number_either():
+    from pydantic import ValidationError
+
+    from toolpast.config import RLConfig
+
+    with pytest.raises(ValidationError, match="valid integer"):
+        RLConfig(steps=True)
+    with pytest.raises(ValidationError, match="valid number"):
+        RLConfig(learning_rate=True)
+
+
+@pytest.mark.parametrize("sets, message", [
+    (['suite_options={"bad": 1}'], "suite_options: suite native takes no option 'bad'; its options are train_size, "
+                                   "test_size"),
+    (["suite=stabletoolbench", 'suite_options={"train_size": 3, "mode": "mock"}'],
+     "suite_options: suite stabletoolbench takes no option 'train_size'; its options are data_dir, tools_dir, "),
+])
+def test_an_unknown_suite_option_names_the_bad_key_and_the_valid_ones(sets, message):
+    """Case 5: `--set 'suite_options={"bad":1}'` was a TypeError traceback."""
+    with pytest.raises(ValueError) as error:
+        apply_overrides(RunConfig(), sets)
+    assert str(error.value).startswith(f"invalid --set value: {message}") and "\n" not in str(error.value)
+    assert apply_overrides(RunConfig(), ['suite_options={"train_size": 40}']).suite_options == {"train_size": 40}
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "--category", "finance", "--dry-run", "--seed=-5"],
+    ["run", "--category", "finance", "--dry-run", "--set", "rl.steps=true"],
+    ["run", "--category", "finance", "--dry-run", "--set", 'suite_options={"bad":1}'],
+    ["sweep", "--targets", "finance", "--dry-run", "--seeds", "0,0"],
+    ["sweep", "--targets", "finance", "--dry-run", "--seeds", "0,-5"],
+    ["sft", "--categories", "finance", "--out", "OUT", "--set", "sft.learning_rate=1e30"],
+    ["rl", "--categories", "movies", "--out", "OUT", "--seed", "4294967296"],
+    ["eval", "--category", "finance", "--out", "OUT", "--seed=-1"],
+    ["qa", "squad", "--lam", "1e39", "--export", "OUT"],
+    ["qa", "squad", "--lam", "nan", "--export", "OUT"],
+    ["qa", "loogle", "--lam", "1e39", "--export", "OUT"],
+    ["qa", "loogle", "--seed=-5", "--export", "OUT"],
+])
+def test_every_command_refuses_bad_settings_in_one_line_before_any_work(argv, tmp_path, capsys, monkeypatch):
+    from toolpast.cli import main
+
+    for module, name in [("toolpast.stages.sft", "run_sft"), ("toolpast.stages.rl", "run_rl"),
+                         ("toolpast.evaluate", "evaluate"), ("toolpast.qa.squad_run", "run_squad"),
+                         ("toolpast.qa.loogle_run", "run_loogle"), ("toolpast.dry_run", "dry_run"),
+                         ("toolpast.pipeline", "run_pipeline"), ("toolpast.sweep", "run_sweep")]:
+        monkeypatch.setattr(f"{module}.{name}", lambda *a, _name=name, **k: pytest.fail(f"{_name} started"))
+    out = tmp_path / "out"
+    assert main([a.replace("OUT", str(out)) for a in argv] + ["--preset", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("toolpast: error: ") and err.count("\n") == 1, err
+    assert not out.exists()

@@ -2,6 +2,9 @@
 its work for the next run, and an existing output is replaced only once the new one is complete."""
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +67,31 @@ def test_first_wins_keeps_a_build_published_meanwhile(tmp_path):
         (final / "theirs").write_text("first")
     assert sorted(p.name for p in final.iterdir()) == ["theirs"]
     assert not partial.exists()
+
+
+def _killed_inside_staged_dir(out) -> int:
+    """The pid of a process killed (no cleanup runs) while it was writing `out`: it leaves `<out>.partial-<pid>`."""
+    script = (f"import os\nfrom toolpast.io import staged_dir\nwith staged_dir({str(out)!r}) as work:\n"
+              "    (work / 'shard').write_text('half')\n    os._exit(9)\n")
+    with subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True,
+                          cwd=Path(__file__).resolve().parents[2]) as proc:
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 9, err
+    return proc.pid
+
+
+def test_the_next_write_removes_the_partial_dir_of_a_killed_writer_only(tmp_path):
+    """A kill (skill inject, extract) leaves `<out>.partial-<pid>`: the next write of the same output removes it
+    once that pid is dead here, and keeps a live process's (a concurrent writer's) and other outputs' ones."""
+    out = tmp_path / "v"
+    dead = _killed_inside_staged_dir(out)
+    assert [p.name for p in tmp_path.iterdir()] == [f"v.partial-{dead}"]
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as live:
+        try:
+            (tmp_path / f"v.partial-{live.pid}").mkdir()
+            (tmp_path / f"w.partial-{dead}").mkdir()  # another output's: not this write's business
+            with staged_dir(out) as work:
+                (work / "a").write_text("1")
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["v", f"v.partial-{live.pid}", f"w.partial-{dead}"]
+        finally:
+            live.kill()

@@ -112,6 +112,26 @@ def test_a_shard_with_no_pairs_is_refused_before_any_stage_runs(tmp_path):
     assert not (tmp_path / "x.json").exists()
 
 
+@pytest.mark.parametrize("seeds, message", [
+    ([0, 0], "--seeds names 0 more than once: give each seed once"),
+    ([3, 1, 3, 1], "--seeds names 1, 3 more than once"),
+    ([0, -5], r"seed -5 is out of range: seeds are integers in \[0, 2\*\*32\)"),
+    ([2**32], "seed 4294967296 is out of range"),
+    ([], "--seeds needs at least one seed"),
+])
+def test_repeated_or_out_of_range_seeds_are_refused_before_any_stage_runs(tmp_path, monkeypatch, seeds, message):
+    """`--seeds 0,0` ran the seed twice and exported every entry twice; a seed numpy refuses failed with numpy's
+    message once the model was built."""
+    from toolpast.presets import get_preset
+    from toolpast.stages.runner import Runner
+    from toolpast.sweep import run_sweep
+
+    monkeypatch.setattr(Runner, "stage", lambda *args: pytest.fail("no stage may run"))
+    with pytest.raises(ValueError, match=message):
+        run_sweep(get_preset("smoke"), ["finance"], seeds, tmp_path / "x.json")
+    assert not (tmp_path / "x.json").exists()
+
+
 @pytest.mark.slow  # two real sweeps side by side, then the unsharded one: ~35 s on 2 busy cores
 def test_two_concurrent_shards_in_one_home_build_each_stage_once_and_merge_to_the_unsharded_sweep(tmp_path,
                                                                                                  monkeypatch):

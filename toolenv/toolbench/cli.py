@@ -22,7 +22,7 @@ from toolenv.toolbench.chat import EndpointError
 from toolenv.toolbench.grading import SolvablePath, solvable_path
 from toolenv.toolbench.judge import JudgeUnavailable, SoprJudge, sopr
 from toolenv.toolbench.options import SuiteOptions
-from toolenv.toolbench.server import make_server
+from toolenv.toolbench.server import VirtualApi, VirtualApiServer
 from toolenv.toolbench.suite import toolbench_suite
 
 __all__ = ["add_toolbench_parser"]
@@ -82,7 +82,13 @@ def _check(args: argparse.Namespace) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
-    server = make_server(_options(args), args.host, args.port, args.seed, verbose=args.verbose)
+    if not 0 <= args.port <= 65535:  # before the data is loaded
+        raise ValueError(f"--port must be 0-65535 (0 picks a free port), got {args.port}")
+    api = VirtualApi(toolbench_suite(_options(args)), args.seed)
+    try:
+        server = VirtualApiServer(api, args.host, args.port, verbose=args.verbose)
+    except OSError as error:  # in use, not ours to bind, or no such address
+        raise ValueError(f"cannot listen on {args.host}:{args.port}: {error.strerror or error}") from None
     host, port = server.server_address[:2]
     print(f"serving StableToolBench's virtual API: POST http://{host}:{port}/virtual (mode {args.mode})", flush=True)
     try:

@@ -6,16 +6,15 @@ string or object) and read ``{"error", "response"}``; they run unchanged against
 server, answered by the same validation and simulator as episodes. As in StableToolBench,
 arguments that do not parse or validate get status 200 with the reason in ``error``; a
 request that is not such an object gets 400, an unknown API 404, each with a clear message.
-Bound to 127.0.0.1 unless told otherwise; stdlib only.
+Bound to 127.0.0.1 unless told otherwise; stdlib only; bodies, JSON depth, timeouts and the listen queue as
+``toolenv.http_body`` (shared with ``toolpast serve``).
 """
 
 from __future__ import annotations
 
-import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from toolenv.http_body import BodyRefused, read_body
+from toolenv.http_body import CLIENT_TIMEOUT_S, BodyRefused, JsonHandler, JsonServer, JsonTooDeep, parse_json, read_body
 from toolenv.naming import change_name, standardize
 from toolenv.ops import ApiError
 from toolenv.params import ArgError
@@ -66,7 +65,9 @@ class VirtualApi:
         tool_input = body.get("tool_input", {})
         if isinstance(tool_input, str):
             try:
-                tool_input = json.loads(tool_input) if tool_input.strip() else {}
+                tool_input = parse_json(tool_input) if tool_input.strip() else {}
+            except JsonTooDeep as e:
+                return 200, _reply(f"Tool input parse error: tool_input {e}.")
             except ValueError:
                 return 200, _reply("Tool input parse error: tool_input is not valid JSON.")
         if not isinstance(tool_input, dict):
@@ -83,48 +84,34 @@ class VirtualApi:
             return 200, _reply(str(e))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     server: VirtualApiServer
-    protocol_version = "HTTP/1.1"
-
-    def _send(self, status: int, payload: dict[str, Any]) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         if self.path.split("?")[0].rstrip("/") != "/virtual":
-            return self._send(404, _reply(f"Unknown path {self.path!r}; POST /virtual."))
+            return self.send_json(404, _reply(f"Unknown path {self.path!r}; POST /virtual."))
         try:
-            raw = read_body(self, _MAX_BODY)
+            body = parse_json(read_body(self, _MAX_BODY))
         except BodyRefused as refused:
-            return self._send(refused.status, _reply(refused.message))
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return self._send(400, _reply("The request body is not valid JSON."))
-        self._send(*self.server.api.answer(body))
+            return self.send_json(refused.status, _reply(refused.message))
+        except JsonTooDeep as e:
+            return self.send_json(400, _reply(f"The request body {e}: refused unparsed."))
+        except ValueError:  # UnicodeDecodeError included
+            return self.send_json(400, _reply("The request body is not valid JSON."))
+        self.send_json(*self.server.api.answer(body))
 
     def do_GET(self) -> None:  # noqa: N802
-        self._send(405, _reply("Use POST /virtual with a JSON body."))
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base class)
-        if self.server.verbose:
-            super().log_message(format, *args)
+        self.send_json(405, _reply("Use POST /virtual with a JSON body."))
 
 
-class VirtualApiServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, api: VirtualApi, host: str = "127.0.0.1", port: int = 8080, verbose: bool = False) -> None:
-        self.api, self.verbose = api, verbose
-        super().__init__((host, port), _Handler)
+class VirtualApiServer(JsonServer):
+    def __init__(self, api: VirtualApi, host: str = "127.0.0.1", port: int = 8080, verbose: bool = False,
+                 client_timeout: float = CLIENT_TIMEOUT_S) -> None:
+        self.api = api
+        super().__init__((host, port), _Handler, verbose, client_timeout)
 
 
 def make_server(options: SuiteOptions, host: str = "127.0.0.1", port: int = 8080, seed: int = 0,
-                verbose: bool = False) -> VirtualApiServer:
+                verbose: bool = False, client_timeout: float = CLIENT_TIMEOUT_S) -> VirtualApiServer:
     """A bound server (``port=0`` picks a free one: read ``server.server_address``); call ``serve_forever``."""
-    return VirtualApiServer(VirtualApi(toolbench_suite(options), seed), host, port, verbose)
+    return VirtualApiServer(VirtualApi(toolbench_suite(options), seed), host, port, verbose, client_timeout)

@@ -33,6 +33,7 @@ class ToolBenchSuite:
     name = SUITE
     trajectories = False  # StableToolBench's files hold test queries only
     probes = False
+    option_names = tuple(SuiteOptions.model_fields)
 
     def __init__(self, options: SuiteOptions) -> None:
         self.options = options

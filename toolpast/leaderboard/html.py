@@ -180,6 +180,10 @@ def render_transfer(board: Leaderboard) -> str:
              f'<table id="transfer-table"><thead><tr>{head}</tr></thead><tbody>{_transfer_rows(table)}</tbody></table>',
              counts,
              f'<p class="note">{escape(tr.method_note(table))}</p>', '<div id="ladder"><h3>Diagnostic ladder</h3>']
+    if steps.feasibility is not None:
+        f = steps.feasibility
+        parts.append(f'<p id="ladder-feasibility" data-feasible="{f.feasible}" data-tasks="{f.tasks}">'
+                     f'{escape(tr.rung_zero_text(f).removeprefix("- ").replace("**", ""))}</p>')
     if steps.knowledge_average is not None:
         ka = steps.knowledge_average
         kh = "".join(f"<th>{h}</th>" for h in ("knowledge accuracy", "base", "target SFT", "PaST"))

@@ -11,8 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import get_args
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
+from toolpast.json_file import read_json, validate
 from toolpast.leaderboard.schema import SCHEMA_VERSION, Entry, Leaderboard, Variant
 
 VARIANT_ORDER = {name: i for i, name in enumerate(get_args(Variant.model_fields["name"].annotation))}
@@ -50,17 +51,14 @@ def read_board(path: Path) -> Leaderboard:
     """One export, refusing a schema version this code does not read."""
     path = Path(path)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+        raw = read_json(path, "leaderboard")
+    except OSError as err:
         raise ValueError(f"{path}: not a readable JSON file ({err})") from err
     version = raw.get("schema_version") if isinstance(raw, dict) else None
     if version != SCHEMA_VERSION:
         raise ValueError(f"{path}: schema_version {version!r}, but this toolpast reads version {SCHEMA_VERSION}; "
                          "convert or regenerate it before merging")
-    try:
-        return Leaderboard.model_validate(raw)
-    except ValidationError as err:
-        raise ValueError(f"{path}: not a valid leaderboard:\n{err}") from err
+    return validate(Leaderboard, raw, path, "leaderboard")
 
 
 def merge_boards(boards: list[Leaderboard]) -> MergeResult:

@@ -92,6 +92,18 @@ class TaskOutcome(Record):
     samples: int = Field(1, ge=1)
 
 
+class Feasibility(Record):
+    """Rung 0 of an evaluation: how many of its tasks the oracle itself solves under the budget it ran with
+    (toolpast.feasibility: the oracle replayed token-exact with the model's tokenizer)."""
+
+    budget: str = Field(description="Turns x new tokens per turn (and context) the evaluation ran under.")
+    tasks: int = Field(ge=0)
+    feasible: int = Field(ge=0, description="Tasks the oracle solves under that budget.")
+    needs_turns: int = Field(ge=0, description="Most turns any task's oracle needs.")
+    needs_new_tokens: int = Field(ge=0, description="Longest oracle turn, in new tokens.")
+    allow_infeasible: bool = Field(False, description="The run was told to go on with infeasible tasks.")
+
+
 class Entry(Record):
     model: ModelIdentity
     variant: Variant
@@ -107,6 +119,8 @@ class Entry(Record):
     grader: str | None = Field(None, description="How answers were judged when not by toolenv's state grader, e.g. "
                                                  "offline:v1 or judge:gpt-4.1:seal (QA suites).")
     outcomes: list[TaskOutcome] | None = Field(None, description="Per-task results (paired comparisons, bootstrap).")
+    feasibility: Feasibility | None = Field(None, description="Rung 0 (tool use; absent from entries made before "
+                                                              "it was measured).")
 
 
 class Leaderboard(Record):

@@ -37,6 +37,7 @@ POOLED = "paired bootstrap, per-task differences averaged over seeds"
 STRATIFIED = "paired bootstrap over tasks, stratified by category"
 NO_INTERVAL = "no interval (some seeds lack per-task outcomes)"
 TIE = 1e-12  # |PaST - SFT| below this counts as zero (float noise of means over seeds)
+COMPARED = {"past": "sft", "source_rl": "source_sft"}  # variant -> the variant it is compared with
 
 Seed = int | None
 
@@ -155,9 +156,29 @@ class Behaviour(BaseModel):
     turns: float | None = Field(description="Model turns per episode.")
 
 
-class Ladder(BaseModel):
-    """Why transfer works or not: does SFT teach the docs, does RL help at the source, does the vector carry."""
+class Feasible(BaseModel):
+    """Rung 0 of one evaluated category: the tasks its oracle solves under the budget its evaluations ran with."""
 
+    category: str
+    budget: str
+    tasks: int
+    feasible: int
+
+
+class RungZero(BaseModel):
+    """Rung 0 over the ladder's evaluations (entries that recorded it): can the oracle itself solve the tasks?"""
+
+    categories: list[Feasible]
+    tasks: int
+    feasible: int
+    allow_infeasible: bool = Field(description="Some evaluation ran on although its budget cut tasks off.")
+
+
+class Ladder(BaseModel):
+    """Why transfer works or not: can the oracle solve the tasks under the budget, does SFT teach the docs, does RL
+    help at the source, does the vector carry."""
+
+    feasibility: RungZero | None = Field(None, description="None when no entry recorded it (older boards).")
     knowledge: list[KnowledgeRow]
     knowledge_average: KnowledgeAverage | None
     source: list[SourceComparison]
@@ -268,16 +289,45 @@ def stratified_bootstrap(strata: list[np.ndarray], resamples: int = RESAMPLES, s
     return float(low), float(high)
 
 
-def _groups(entries: Iterable[Entry], variants: tuple[str, ...]) -> dict[tuple[str, str], dict[Seed, dict[str, Entry]]]:
-    """(suite, category) -> seed -> variant -> the one entry of that evaluation."""
-    raw: dict[tuple[str, str, Seed, str], list[Entry]] = defaultdict(list)
+def _configs(entries: list[Entry]) -> str:
+    made = sorted({(e.provenance.config_hash, e.provenance.preset) for e in entries})
+    return "config " + " or ".join(f"{h} (preset {p})" for h, p in made)
+
+
+def _one_run(by_name: dict[str, list[Entry]], where: str, seed: Seed, mixed_configs: bool) -> dict[str, Entry]:
+    """Variant -> the one entry of each evaluation of a (category, seed), all from one run config where they can
+    be: PaST is compared with the target SFT (source RL with source SFT) of its own config hash, and a pair from
+    two configs (two recipes: merged boards) is refused unless mixed_configs."""
+    chosen: dict[str, Entry] = {}
+    lead = next((name for name in COMPARED if name in by_name), None)
+    if lead is not None:
+        newest = _pick(by_name[lead], f"{where} {lead} (seed {seed})")
+        partners = by_name.get(COMPARED[lead], [])
+        configs = {e.provenance.config_hash for e in partners}
+        paired = [e for e in by_name[lead] if e.provenance.config_hash in configs]
+        if partners and not paired and not mixed_configs:
+            raise ValueError(f"{where} (seed {seed}): {BEHAVIOUR_LABELS[lead]} is from {_configs([newest])} but "
+                             f"{BEHAVIOUR_LABELS[COMPARED[lead]]} only from {_configs(partners)}, another recipe; "
+                             "pass --allow-mixed-configs (mixed_configs=True) to compare them anyway")
+        chosen[lead] = max(paired, key=entry_time) if paired else newest
+    config = chosen[lead].provenance.config_hash if lead is not None else None
+    for name, es in by_name.items():
+        if name != lead:
+            same = [e for e in es if e.provenance.config_hash == config]
+            chosen[name] = _pick(same or es, f"{where} {name} (seed {seed})")
+    return dict(sorted(chosen.items()))
+
+
+def _groups(entries: Iterable[Entry], variants: tuple[str, ...],
+            mixed_configs: bool = False) -> dict[tuple[str, str], dict[Seed, dict[str, Entry]]]:
+    """(suite, category) -> seed -> variant -> the one entry of that evaluation (see `_one_run`)."""
+    raw: dict[tuple[str, str, Seed], dict[str, list[Entry]]] = defaultdict(lambda: defaultdict(list))
     for e in entries:
         if e.book == "closed" and e.metrics.n and e.variant.name in variants:
-            raw[(e.suite, e.category, _seed(e), e.variant.name)].append(e)
-    out: dict[tuple[str, str], dict[Seed, dict[str, Entry]]] = defaultdict(lambda: defaultdict(dict))
-    for (suite, category, seed, name), es in sorted(raw.items(), key=lambda kv: (kv[0][:2], _seed_order(kv[0][2]),
-                                                                                    kv[0][3])):
-        out[(suite, category)][seed][name] = _pick(es, f"{suite}/{category} {name} (seed {seed})")
+            raw[(e.suite, e.category, _seed(e))][e.variant.name].append(e)
+    out: dict[tuple[str, str], dict[Seed, dict[str, Entry]]] = defaultdict(dict)
+    for (suite, category, seed), by_name in sorted(raw.items(), key=lambda kv: (kv[0][:2], _seed_order(kv[0][2]))):
+        out[(suite, category)][seed] = _one_run(by_name, f"{suite}/{category}", seed, mixed_configs)
     return out
 
 
@@ -346,15 +396,16 @@ def _select(entries: list[Entry], suite: str | None, lam: float | None, sft_data
 
 
 def transfer_table(board: Leaderboard, *, split: str | None = None, suite: str | None = None,
-                   lam: float | None = None, sft_data: str | None = None, resamples: int = RESAMPLES,
-                   seed: int = 0) -> TransferTable:
+                   lam: float | None = None, sft_data: str | None = None, mixed_configs: bool = False,
+                   resamples: int = RESAMPLES, seed: int = 0) -> TransferTable:
     """One row per target category (closed book, both target SFT and PaST; sorted by name) and their average.
 
-    Refuses a board that mixes splits (unless split= picks one), several suites (unless suite=), or several PaST
-    lambdas / SFT data protocols for one category and seed (unless lam= / sft_data= picks one).
+    Refuses a board that mixes splits (unless split= picks one), several suites (unless suite=), several PaST
+    lambdas / SFT data protocols for one category and seed (unless lam= / sft_data= picks one), or a PaST whose
+    run config (config hash) has no target SFT in the board (unless mixed_configs).
     """
     entries, split = _split(board, split)
-    groups = _groups(_select(entries, suite, lam, sft_data), TARGET_VARIANTS)
+    groups = _groups(_select(entries, suite, lam, sft_data), TARGET_VARIANTS, mixed_configs)
     targets = {k: v for k, v in groups.items() if any("sft" in vs and "past" in vs for vs in v.values())}
     suites = sorted({s for s, _ in targets})
     if len(suites) > 1:
@@ -391,14 +442,16 @@ def ladder(board: Leaderboard, table: TransferTable | None = None, *, split: str
     """The diagnostic ladder: (a) knowledge accuracy of base / SFT / PaST on the target docs, (b) source RL vs
     source SFT on the source's own test tasks (RL minus SFT, paired), (c) the average PaST - SFT transfer.
 
-    Pass the table already computed to avoid a second bootstrap; select (suite, lam, sft_data) goes to it otherwise.
+    Pass the table already computed to avoid a second bootstrap; select (suite, lam, sft_data, mixed_configs) goes
+    to it otherwise.
     """
     if table is None:
         table = transfer_table(board, split=split, resamples=resamples, seed=seed, **select)
     entries = [e for e in board.entries if e.split == table.split]
     knowledge, average = _knowledge(table.rows)
     source = []
-    for (suite, category), by_seed in sorted(_groups(entries, SOURCE_VARIANTS).items()):
+    sources = _groups(entries, SOURCE_VARIANTS, select.get("mixed_configs", False))
+    for (suite, category), by_seed in sorted(sources.items()):
         for s in sorted(by_seed, key=_seed_order):
             vs = by_seed[s]
             if "source_sft" in vs and "source_rl" in vs:
@@ -412,8 +465,23 @@ def ladder(board: Leaderboard, table: TransferTable | None = None, *, split: str
                if e.category in target_categories]
     behaviour = ([_behaviour(n, entries) for n in SOURCE_VARIANTS if any(e.variant.name == n for e in entries)]
                  + [_behaviour(n, targets) for n in ("sft", "past") if target_categories])
-    return Ladder(knowledge=knowledge, knowledge_average=average, source=source, transfer=table.average,
-                  behaviour=behaviour)
+    return Ladder(feasibility=_rung_zero(entries), knowledge=knowledge, knowledge_average=average, source=source,
+                  transfer=table.average, behaviour=behaviour)
+
+
+def _rung_zero(entries: list[Entry]) -> RungZero | None:
+    """One row per (category, budget) of the closed-book evaluations that recorded rung 0 (every variant of a
+    category runs the same tasks)."""
+    measured = [e for e in entries if e.feasibility is not None and e.book == "closed"]
+    if not measured:
+        return None
+    rows = {(e.category, e.feasibility.budget): Feasible(category=e.category, budget=e.feasibility.budget,
+                                                        tasks=e.feasibility.tasks, feasible=e.feasibility.feasible)
+            for e in measured}
+    categories = [rows[k] for k in sorted(rows)]
+    return RungZero(categories=categories, tasks=sum(c.tasks for c in categories),
+                    feasible=sum(c.feasible for c in categories),
+                    allow_infeasible=any(e.feasibility.allow_infeasible for e in measured))
 
 
 def _behaviour(name: str, entries: list[Entry]) -> Behaviour:
@@ -536,6 +604,19 @@ def knowledge_average_cells(ka: KnowledgeAverage) -> list[str]:
             if n in ka.accuracy else "-" for n in TARGET_VARIANTS]
 
 
+def rung_zero_text(r: RungZero) -> str:
+    """Rung 0 in one bullet: the share the oracle solves, and every category it cannot fully solve."""
+    budgets = ", ".join(dict.fromkeys(c.budget for c in r.categories))
+    short = [f"{c.category} {c.feasible}/{c.tasks}" for c in r.categories if c.feasible < c.tasks]
+    text = (f"- **Feasibility** (rung 0: the oracle replayed under the evaluation budget, {budgets}): "
+            f"{r.feasible} of {r.tasks} evaluated tasks solvable ({100 * r.feasible / max(r.tasks, 1):.1f}%) over "
+            f"{_categories(len({c.category for c in r.categories}))}")
+    if short:
+        text += (f"; short: {', '.join(short)}" + (" (run with --allow-infeasible: these scores measure the budget, "
+                                                   "not the model)" if r.allow_infeasible else ""))
+    return text + "."
+
+
 def render_markdown(table: TransferTable, ladder: Ladder) -> str:
     """The paper's transfer table and the ladder as GitHub markdown; deterministic (fixture-tested)."""
     where = ", ".join(x for x in (table.suite, f"{table.split} split", "closed book") if x)
@@ -553,6 +634,8 @@ def render_markdown(table: TransferTable, ladder: Ladder) -> str:
         cells = [average_rate_cell(a.base), average_rate_cell(a.sft), average_rate_cell(a.past), average_diff_cell(a)]
         lines += [f"| **{average_label(a)}** | {' | '.join(cells)} |", "", counts_text(a), "", method_note(table), ""]
     lines += ["### Diagnostic ladder", ""]
+    if ladder.feasibility is not None:
+        lines += [rung_zero_text(ladder.feasibility), ""]
     if ladder.knowledge_average is None:
         lines += ["- **Knowledge** (closed-book questions on the target docs): not measured.", ""]
     else:

@@ -112,10 +112,13 @@ def load_tokenizer(path: Path):
 
 
 def load_model(path: Path, dtype: str = "float32", device: str = "cpu"):
-    """Load a causal LM from safetensors only (`use_safetensors=True` makes transformers refuse pickles)."""
+    """Load a causal LM from safetensors only (`use_safetensors=True` makes transformers refuse pickles), refused
+    when its weights hold inf or nan."""
     import torch
     from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM
+
+    from toolpast.models.finite import check_finite
 
     try:
         model = AutoModelForCausalLM.from_pretrained(str(path), use_safetensors=True, dtype=getattr(torch, dtype))
@@ -123,4 +126,9 @@ def load_model(path: Path, dtype: str = "float32", device: str = "cpu"):
         raise CorruptCheckpoint(f"cannot load the checkpoint in {path} ({type(error).__name__}: "
                                 f"{str(error).splitlines()[0] if str(error) else 'unreadable'}); it is truncated "
                                 "or corrupt: rebuild it or copy it again") from error
-    return model.to(device).eval()
+    model = model.to(device).eval()
+    # nothing evaluates, trains from or injects into weights holding inf or nan (a diverged or overflowed model)
+    check_finite(model.named_parameters(), f"the checkpoint in {path}",
+                 "a training that diverged (learning rate too high) or an injection that overflowed (lambda too "
+                 "large) wrote it: rebuild it with a lower one")
+    return model

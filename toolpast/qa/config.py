@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from toolpast.config import GRPOSettings, Strict, TrainConfig
+from toolpast.config import GRPOSettings, Lambda, LearningRate, MinVectorKept, Seed, Strict, TrainConfig
 
 KNOWLEDGE = ("passage", "passage+implications:qwen", "passage+implications:gpt41", "passage+implications:self")
 Knowledge = Literal["passage", "passage+implications:qwen", "passage+implications:gpt41",
@@ -24,7 +24,7 @@ class PassageSFTConfig(Strict):
 
     lora_rank: int = Field(32, ge=1, description="LoRA rank (SEAL: 32).")
     lora_alpha: int = Field(64, ge=1, description="LoRA alpha (SEAL: 64).")
-    learning_rate: float = Field(1e-3, gt=0, description="Peak learning rate, linear decay, no warm-up (SEAL: 1e-3).")
+    learning_rate: LearningRate = Field(1e-3, description="Peak learning rate, linear decay, no warm-up (SEAL: 1e-3).")
     epochs: int = Field(10, ge=1, description="Passes over the passage's training sequences (SEAL: 10).")
     batch_size: int = Field(1, ge=1, description="Sequences per optimizer step (SEAL: 1).")
     max_length: int = Field(512, ge=16, description="Each training sequence is cut to this many tokens.")
@@ -102,10 +102,11 @@ class QARunConfig(Strict):
     preset: str = Field("cpu", description="Preset this config started from (recorded, not used).")
     model: str = Field("smollm2-135m-instruct", description="Model spec: embedded name, local dir or hub id.")
     dtype: Literal["float32", "bfloat16", "float16"] = Field("float32", description="Training and eval dtype.")
-    seed: int = Field(0, description="Seed of training, sampling and the source-passage shuffle.")
+    seed: Seed = Field(0, description="Seed of training, sampling and the source-passage shuffle.")
     squad_dir: str | None = Field(None, description="SQuAD/SEAL data folder (default ../shared/data/squad): the "
                                                     "evaluation passages and the skill vector's source passages.")
-    lam: float = Field(1.0, description="Skill vector scale lambda (the paper: 1).")
+    lam: Lambda = Field(1.0, description="Skill vector scale lambda (the paper: 1).")
+    min_vector_kept: MinVectorKept = 0.5
     knowledge: list[Knowledge] = Field(default_factory=lambda: ["passage", "passage+implications:gpt41"],
                                        description=f"SFT variants to evaluate, each a knowledge source: {KNOWLEDGE}.")
     past: list[Knowledge] = Field(default_factory=lambda: ["passage+implications:gpt41"],

@@ -113,7 +113,11 @@ class PassageAdapter:
                 "last_loss": round(losses[-1], 4) if losses else None}
 
     def add_vector(self, vector: dict[str, torch.Tensor], tied: dict[str, str], lam: float) -> float | None:
-        """theta += lam * v in place (fp32 sum, cast back); returns ||applied|| / ||lam v|| (None if lam v = 0)."""
+        """theta += lam * v in place (fp32 sum, cast back); returns ||applied|| / ||lam v|| (None if lam v = 0).
+        A sum holding inf or nan is refused (NonFiniteModel) before it reaches the parameter, as on disk."""
+        from toolpast.models.finite import is_finite
+        from toolpast.vectors.errors import NonFiniteModel
+
         params = dict(self.model.named_parameters())
         pairs = {}
         for name in params:
@@ -136,6 +140,10 @@ class PassageAdapter:
                 wanted_sq += float(theta.double().pow(2).sum())
                 theta.add_(p.to(torch.float32))
                 new = theta.to(p.dtype)
+                if not is_finite(new):
+                    cause = ("the passage SFT weights already hold it (passage_sft.learning_rate too high?)"
+                             if not is_finite(p) else f"lambda {lam:g} * v overflows {p.dtype}: lower lambda")
+                    raise NonFiniteModel("PaST injection (in memory)", name, cause)
                 applied_sq += float((new.to(torch.float32) - p.to(torch.float32)).double().pow(2).sum())
                 p.copy_(new)
         return math.sqrt(applied_sq / wanted_sq) if wanted_sq > 0 else None

@@ -24,6 +24,7 @@ from toolpast.qa.config import QARunConfig
 from toolpast.qa.passage_sft import PassageAdapter
 from toolpast.qa.records import Passage
 from toolpast.qa.sequences import passage_sequences
+from toolpast.vector_check import check_injection_kept
 
 
 class PassageCache:
@@ -107,6 +108,7 @@ def _one_passage(cfg: QARunConfig, adapter: PassageAdapter, index: int, passage:
                 for name, vec in runs:
                     if vec is not None:
                         stats["surviving_fraction"] = adapter.add_vector(vec[0], vec[1], cfg.lam)
+                        check_injection_kept(stats["surviving_fraction"], cfg.min_vector_kept, f"passage {index}")
                     answers = answer_questions(adapter.model, adapter.tokenizer, questions, cfg.answer)
                     label = f"{name}:{knowledge}"
                     verdicts.setdefault(label, []).extend(grade(grader, questions, answers))

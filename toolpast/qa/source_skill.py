@@ -21,8 +21,8 @@ from toolpast.qa.sequences import passage_sequences
 from toolpast.stages.data import subset
 from toolpast.stages.model_ref import Model
 from toolpast.stages.rounds import REFINE_LAMBDA, Round, RoundStages, refine_rounds
-from toolpast.stages.runner import Runner, build_id
-from toolpast.stages.skill import extract, inject
+from toolpast.stages.runner import Runner
+from toolpast.stages.skill_stages import inject_stage, vector_stage
 
 
 def passages_digest(passages: list[Passage]) -> str:
@@ -52,8 +52,7 @@ def learn_qa_skill(cfg: QARunConfig, runner: Runner, base: Model, source: list[P
                                               f"SFT source passages {k}/{total}"))
 
     def start(k: int, sft: Model, previous: Artifact) -> Artifact:
-        return runner.stage("qa_inject", {"model": sft.ref, "vector": build_id(previous), "lam": REFINE_LAMBDA},
-                            lambda w: inject(sft.path, previous.path / "vector", REFINE_LAMBDA, w))
+        return inject_stage(runner, "qa_inject", sft, previous, REFINE_LAMBDA, cfg.min_vector_kept)
 
     def rl(k: int, start: Model) -> Artifact:
         questions = passage_questions(parts[k - 1], [f"src{k}.{i}" for i in range(len(parts[k - 1]))])
@@ -63,7 +62,6 @@ def learn_qa_skill(cfg: QARunConfig, runner: Runner, base: Model, source: list[P
                                                 cfg.dtype, f"GRPO source questions {k}/{total}"))
 
     def vector(k: int, rl: Artifact, sft: Artifact) -> Artifact:
-        return runner.stage("qa_vector", {"rl": build_id(rl), "sft": build_id(sft)},
-                            lambda w: extract(rl.path / "model", sft.path / "model", w))
+        return vector_stage(runner, "qa_vector", rl, sft, cfg.min_vector_kept)
 
     return refine_rounds(RoundStages(rounds=total, sft=sft, inject=start, rl=rl, vector=vector))

@@ -156,7 +156,7 @@ def _cpt(cfg: SquadConfig, runner: Runner, base: Base, passages: list[Passage], 
     from toolpast.qa.single_passage import completions_for
     from toolpast.qa.source_skill import passages_digest
     from toolpast.stages.sft import run_sft
-    from toolpast.stages.skill import inject
+    from toolpast.stages.skill_stages import inject_stage
 
     n, results = len(passages), []
     for knowledge in dict.fromkeys([*cfg.knowledge, *cfg.past]):
@@ -176,8 +176,7 @@ def _cpt(cfg: SquadConfig, runner: Runner, base: Base, passages: list[Passage], 
             results.append(QAResult("sft", knowledge, f"cpt:{n}", by_passage(read_answers(art.path)),
                                     weights_sha256(sft_dir)))
         if knowledge in cfg.past:
-            past = runner.stage("qa_inject", {"model": build_id(sft), "vector": build_id(vector), "lam": cfg.lam},
-                                lambda w, d=sft_dir: inject(d, vector.path / "vector", cfg.lam, w))
+            past = inject_stage(runner, "qa_inject", Model.of(sft), vector, cfg.lam, cfg.min_vector_kept)
             art = evaluate_model(runner, cfg, f"cpt+past:{knowledge}", build_id(past),
                                  dir_loader(past.path / "model", cfg.dtype), questions, grader)
             results.append(QAResult("past", knowledge, f"cpt:{n}", by_passage(read_answers(art.path)),

@@ -7,11 +7,11 @@ them as they would OpenAI's.
 
 from __future__ import annotations
 
-import json
 import time
 
 from pydantic import ValidationError
 
+from toolenv.http_body import JsonTooDeep, parse_json
 from toolpast.serve.engine import ContextTooLong, HFChatEngine
 from toolpast.serve.schema import ChatRequest, completion_body, error_body, models_body
 
@@ -48,7 +48,9 @@ class ChatApp:
 
     def chat(self, body: bytes) -> tuple[int, dict]:
         try:
-            payload = json.loads(body.decode("utf-8"))
+            payload = parse_json(body)
+        except JsonTooDeep as e:
+            return 400, error_body(f"The request body {e}: refused unparsed.")
         except (UnicodeDecodeError, ValueError) as e:
             return 400, error_body(f"The request body is not valid JSON: {e}.")
         try:

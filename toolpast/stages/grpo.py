@@ -24,8 +24,7 @@ from toolpast.models import load_model
 from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine
 from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
 from toolpast.stages.snapshots import SnapshotCallback
-from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
-                                      save_full_model)
+from toolpast.stages.training import common_trainer_args, latest_checkpoint, lora_config, save_stage_model
 from toolpast.training_view import LiveTrainingCallback
 
 # rollout_func is experimental in TRL; pyproject pins trl exactly for that reason, so the warning adds nothing.
@@ -108,9 +107,8 @@ def run_grpo(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, work
         truncate_log(log_path, below=resumed_from + 1)
     trainer.train(resume_from_checkpoint=resume)
     shutdown_trainer_engine(trainer)  # K refinement rounds must not stack K colocated vLLM engines
-    save_full_model(trainer.model, tokenizer, workdir / "model", trainer)
+    save_stage_model(trainer, tokenizer, workdir, title)
     if not main:
         return None
-    drop_checkpoints(checkpoints)
     rows = [json.loads(line) for line in log_path.read_text().splitlines()]
     return GRPORun(resumed_from, [row for row in rows if "reward" in row])

@@ -20,10 +20,10 @@ from toolpast.progress import console
 COLLECTIVE = frozenset({"warmup", "sft_source", "sft_target", "rl", "eval"})
 _SFT = ("toolpast.stages.sft", "toolpast.stages.data")
 # The modules whose functions each tool-use stage's build function calls. A stage's key hashes their import
-# closure plus the module that defines its build function (toolpast/tool_stages.py for these; see stage_code and
-# codehash.py), so editing stages/rl.py rebuilds RL and what follows it, while editing an evaluation module keeps
-# the trained models. A kind missing here (the QA suites') hashes the import closure of the module that defines
-# its build function.
+# closure plus the module that defines its build function (toolpast/tool_stages.py for these, stages/skill_stages.py
+# for vector and inject; see stage_code and codehash.py), so editing stages/rl.py rebuilds RL and what follows it,
+# while editing an evaluation module keeps the trained models. A kind missing here (the QA suites') hashes the
+# import closure of the module that defines its build function.
 STAGE_CODE = {
     "warmup": _SFT, "sft_source": _SFT, "sft_target": _SFT,
     "rl": ("toolpast.stages.rl", "toolpast.stages.data"),

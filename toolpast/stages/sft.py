@@ -18,8 +18,7 @@ from toolpast.config import TrainConfig
 from toolpast.models import load_model, load_tokenizer
 from toolpast.progress import RichProgressCallback
 from toolpast.stages.resume import carry_token_count, checkpoint_step, logged_tokens, truncate_log, whole_run_loss
-from toolpast.stages.training import (common_trainer_args, drop_checkpoints, latest_checkpoint, lora_config,
-                                      save_full_model)
+from toolpast.stages.training import common_trainer_args, latest_checkpoint, lora_config, save_stage_model
 
 TRAINING_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "chatml_training.jinja"
 
@@ -68,7 +67,5 @@ def run_sft(start_model: Path, rows: list[dict], cfg: TrainConfig, workdir: Path
     trainer.train(resume_from_checkpoint=resume)
     history = trainer.state.log_history  # restored from the checkpoint: the steps before the resume too
     totals = {"train_loss": round(whole_run_loss(history), 4), "num_tokens": logged_tokens(history)}
-    save_full_model(trainer.model, trainer.processing_class, workdir / "model", trainer)
-    if main:
-        drop_checkpoints(checkpoints)
+    save_stage_model(trainer, trainer.processing_class, workdir, title)
     return {**totals, "rows": len(rows), "steps": cfg.steps}

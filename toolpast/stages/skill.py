@@ -21,12 +21,17 @@ def extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
             "zeros": count.zeros}
 
 
-def inject(model: Path, vector: Path, lam: float, workdir: Path) -> dict:
-    """Write model + lam * vector to workdir/model; how much of lam * v survived the model's dtype is the output."""
+def inject(model: Path, vector: Path, lam: float, workdir: Path, stage: str = "inject") -> dict:
+    """Write model + lam * vector to workdir/model; how much of lam * v survived the model's dtype is the output.
+    Weights that would hold inf or nan are refused as they are computed, nothing published (NonFiniteModel)."""
     from toolpast.vectors import inject_skill_vector
+    from toolpast.vectors.errors import NonFiniteModel, NonFiniteWeights
 
     # digest_output: the injected model's identity (its leaderboard entries need it) is hashed as it is written,
     # on its own thread, and recorded beside it, instead of being read back and hashed after the evaluation
-    report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True, digest_output=True)
+    try:
+        report = inject_skill_vector(model, vector, lam, workdir / "model", overwrite=True, digest_output=True)
+    except NonFiniteWeights as error:  # its message names the tensor and lambda; the stage's name is ours
+        raise NonFiniteModel(f"stage {stage}", error.tensor, f"{error.what}; nothing was published") from error
     return {"surviving_fraction": report.surviving_fraction, "worst_tensor": report.worst_tensor,
             "worst_surviving_fraction": report.worst_surviving_fraction, "lam": lam}

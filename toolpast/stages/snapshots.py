@@ -57,7 +57,7 @@ class SnapshotCallback(TrainerCallback):
         partial = final.with_name(f".{final.name}.partial")
         if distributed.is_main():
             shutil.rmtree(partial, ignore_errors=True)
-        save_full_model(self.trainer.model, self.tokenizer, partial, self.trainer)
+        save_full_model(self.trainer.model, self.tokenizer, partial, self.trainer, f"the policy kept at step {step}")
         if distributed.is_main():
             if final.exists():  # a replayed step after a resume: the same weights again
                 shutil.rmtree(final)

@@ -59,8 +59,26 @@ def lora_config(cfg: TrainConfig):
                       target_modules="all-linear")
 
 
-def save_full_model(model, tokenizer, out_dir: Path, trainer=None) -> None:
-    """Save safetensors weights of a full model (LoRA adapters merged in) and its tokenizer.
+def save_stage_model(trainer, tokenizer, workdir: Path, stage: str) -> None:
+    """The end of a training stage: its model saved to workdir/model, its checkpoints dropped (main). A model
+    holding inf or nan is refused (NonFiniteModel) and its checkpoints dropped too: they hold the run that diverged,
+    which a rerun must not resume (the CLI's `--out` is resumed whatever its settings): it trains afresh."""
+    from toolpast import distributed
+    from toolpast.vectors.errors import NonFiniteModel
+
+    try:
+        save_full_model(trainer.model, tokenizer, workdir / "model", trainer, stage)
+    except NonFiniteModel:
+        if distributed.is_main():
+            drop_checkpoints(workdir / "checkpoints")
+        raise
+    if distributed.is_main():
+        drop_checkpoints(workdir / "checkpoints")
+
+
+def save_full_model(model, tokenizer, out_dir: Path, trainer=None, stage: str = "training") -> None:
+    """Save safetensors weights of a full model (LoRA adapters merged in) and its tokenizer, refused when they hold
+    inf or nan (`stage` names what trained them in the error).
 
     With several processes (`trainer` given), every rank must call this: the weights are collected through
     accelerate (`get_state_dict`: under FSDP with FULL_STATE_DICT it gathers the fp32 shards; under DDP every
@@ -70,26 +88,34 @@ def save_full_model(model, tokenizer, out_dir: Path, trainer=None) -> None:
     from toolpast import distributed
 
     engine = deepspeed_engine(trainer)
+    learning_rate = getattr(getattr(trainer, "args", None), "learning_rate", None)
     if engine is not None:
-        save_zero_fp32(engine, trainer.accelerator, model, tokenizer, out_dir)
+        save_zero_fp32(engine, trainer.accelerator, model, tokenizer, out_dir, stage, learning_rate)
         return
     if trainer is None or not distributed.active():
-        _write_model(model, tokenizer, out_dir)
+        _write_model(model, tokenizer, out_dir, stage=stage, learning_rate=learning_rate)
         return
     accelerator = trainer.accelerator
     lora = hasattr(model, "merge_and_unload")
     state = None if lora else accelerator.get_state_dict(trainer.model_wrapped)  # a collective when sharded
     if accelerator.is_main_process:
-        _write_model(accelerator.unwrap_model(model), tokenizer, out_dir, state)
+        _write_model(accelerator.unwrap_model(model), tokenizer, out_dir, state, stage, learning_rate)
     accelerator.wait_for_everyone()
 
 
-def _write_model(model, tokenizer, out_dir: Path, state: dict | None = None) -> None:
+def _write_model(model, tokenizer, out_dir: Path, state: dict | None = None, stage: str = "training",
+                 learning_rate: float | None = None) -> None:
     """Write a stage model once it is whole on this process: LoRA adapters merged in, `state` (weights gathered
     from other ranks or recovered in fp32) in place of the module's own when given, safetensors, the tokenizer,
-    and the weights' digest recorded beside them."""
+    and the weights' digest recorded beside them. Every trained model passes here: weights holding inf or nan are
+    refused before anything is written (`toolpast.models.finite`), so no stage publishes them."""
+    from toolpast.models.finite import check_finite
+
     if hasattr(model, "merge_and_unload"):
         model = model.merge_and_unload()
+    rate = "" if learning_rate is None else f" ({learning_rate:g})"
+    check_finite(state.items() if state is not None else model.named_parameters(), stage,
+                 f"training diverged, most likely from a learning rate{rate} too high: lower it (nothing was saved)")
     model.save_pretrained(out_dir, state_dict=state, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
     _record_digest(out_dir)
@@ -112,7 +138,8 @@ def deepspeed_engine(trainer):
     return engine
 
 
-def save_zero_fp32(engine, accelerator, model, tokenizer, out_dir: Path) -> None:
+def save_zero_fp32(engine, accelerator, model, tokenizer, out_dir: Path, stage: str = "training",
+                   learning_rate: float | None = None) -> None:
     """Save the fp32 master weights of a DeepSpeed ZeRO stage 1-3 run, the way DeepSpeed documents their recovery.
 
     Why: DeepSpeed's bf16 mode keeps the fp32 master weights only in the optimizer; the module (what
@@ -144,7 +171,7 @@ def save_zero_fp32(engine, accelerator, model, tokenizer, out_dir: Path) -> None
         try:
             state = zero_checkpoint_fp32(tmp, ZERO_CHECKPOINT_TAG)
             module = accelerator.unwrap_model(model)
-            _write_model(module, tokenizer, out_dir, state)
+            _write_model(module, tokenizer, out_dir, state, stage, learning_rate)
             del state
             module.config.dtype = "float32"  # save_pretrained wrote the module's bf16; the weights are fp32
             module.config.save_pretrained(out_dir)

@@ -54,5 +54,14 @@ class NonFiniteWeights(ValueError):
     target's dtype (float16 tops out at 65504), or an input already holds non-finite values."""
 
     def __init__(self, tensor: str, what: str) -> None:
-        self.tensor = tensor
+        self.tensor, self.what = tensor, what
         super().__init__(f"tensor {tensor!r}: {what}; refusing to write non-finite weights")
+
+
+class NonFiniteModel(NonFiniteWeights):
+    """A model holds inf or nan where it would be published (a stage's model) or used (a checkpoint loaded, weights
+    injected in memory): refused with where it happened, the first bad tensor and the likely cause."""
+
+    def __init__(self, where: str, tensor: str, cause: str) -> None:
+        self.where, self.tensor, self.what = where, tensor, cause
+        ValueError.__init__(self, f"{where}: tensor {tensor!r} holds inf or nan; {cause}")

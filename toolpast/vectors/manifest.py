@@ -8,7 +8,6 @@ result can be traced to exactly the weights it came from) and of the vector itse
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from toolpast.file_record import FileRecord, toolpast_version, utc_now
+from toolpast.json_file import read_model
 
 MANIFEST_NAME = "manifest.json"
 VECTOR_INDEX = "vector.safetensors.index.json"
@@ -141,7 +141,8 @@ class VectorManifest(FileRecord):
 
     @classmethod
     def load(cls, directory: str | Path) -> VectorManifest:
+        """The manifest of a vector dir; a corrupt one is one line naming it (toolpast.json_file)."""
         path = Path(directory) / MANIFEST_NAME
         if not path.is_file():
             raise FileNotFoundError(f"{directory} is not a skill-vector dir (no {MANIFEST_NAME})")
-        return cls.model_validate(json.loads(path.read_text()))
+        return read_model(cls, path, "skill-vector manifest")

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -49,5 +50,24 @@ def test_merge_refuses_another_schema_version(make_entry, tmp_path, capsys):
     assert main(["leaderboard", "merge", str(a), str(b), "--out", str(tmp_path / "m.json")]) == 2
     assert "schema_version 2" in capsys.readouterr().err and not (tmp_path / "m.json").exists()
     (tmp_path / "c.json").write_text("{not json")
-    with pytest.raises(ValueError, match="c.json: not a readable JSON"):
+    with pytest.raises(ValueError, match="c.json: not a valid leaderboard: not JSON, or cut short"):
         merge_files([tmp_path / "c.json"])
+
+
+@pytest.mark.parametrize("command", ["table", "merge", "html", "show"])
+def test_a_corrupt_leaderboard_file_is_one_line_naming_it(make_entry, tmp_path, capsys, command):
+    """Cut short, not UTF-8, or a field of the wrong type: one line naming the file and what is wrong with it (not
+    the decoder's message without a file name, nor pydantic's many-line dump)."""
+    raw = _write(tmp_path / "good.json", make_entry("past", 2, 10, lam=1.0), make_entry("sft", 1, 10)).read_bytes()
+    broken = {"cut short": (raw[:len(raw) // 2], r"not JSON, or cut short \(.+: line \d+ column \d+\)"),
+              "latin-1": (raw.replace(b"weather", b"m\xe9t\xe9o"), r"not UTF-8 text \(byte 0xe9 at offset \d+\)"),
+              "schema": (raw.replace(b'"n": 10', b'"n": "ten"', 1), r"entries\.0\.metrics\.n: Input should be a "
+                                                                    r"valid integer.*")}
+    for name, (content, problem) in broken.items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(content)
+        out = ["--out", str(tmp_path / "out")] if command in ("merge", "html") else []
+        assert main(["leaderboard", command, str(path), *out]) == 2
+        err = capsys.readouterr().err
+        assert re.fullmatch(f"toolpast: error: {re.escape(str(path))}: not a valid leaderboard: {problem}\n", err), err
+        assert not (tmp_path / "out").exists()

@@ -218,6 +218,48 @@ def test_several_lambdas_need_a_choice(make_entry):
 
 
 
+def _other_recipe(e: Entry, wins: set[int] | None = None) -> Entry:
+    """`e` as another recipe's run gave it (another config hash and preset), a day later."""
+    provenance = e.provenance.model_copy(update={"config_hash": "cfg-other", "preset": "paper",
+                                                 "date": "2026-11-29T12:00:00+00:00"})
+    outcomes = None if wins is None else [o.model_copy(update={"successes": int(i in wins)})
+                                          for i, o in enumerate(e.outcomes)]
+    metrics = e.metrics if wins is None else e.metrics.model_copy(update={
+        "successes": len(wins), "success_rate": len(wins) / 10})
+    return e.model_copy(update={"provenance": provenance, "outcomes": outcomes or e.outcomes, "metrics": metrics})
+
+
+def test_pairs_from_two_recipes_are_refused_unless_asked(make_entry, tmp_path, capsys):
+    """A merged board of two recipes: PaST is compared with the target SFT of its own run config (config hash),
+    even when another recipe's is newer; with only another recipe's the table refuses, naming both configs, unless
+    --allow-mixed-configs. The same holds for source RL vs source SFT."""
+    board = _board(make_entry)
+    newer = [_other_recipe(e, set()) for e in board.entries if e.variant.name in ("sft", "source_sft")]
+    both = Leaderboard(entries=board.entries + newer)
+    assert transfer_table(both) == transfer_table(board) and ladder(both).source == ladder(board).source
+    mixed = Leaderboard(entries=[e for e in board.entries if (e.category, e.variant.name) != ("finance", "sft")]
+                        + [_other_recipe(_by(board, "finance", "sft"), set())])
+    line = (r"^synthetic/finance \(seed 0\): PaST is from config cfg-test-0 \(preset smoke\) but target SFT only "
+            r"from config cfg-other \(preset paper\), another recipe; pass --allow-mixed-configs")
+    with pytest.raises(ValueError, match=line):
+        transfer_table(mixed)
+    finance = transfer_table(mixed, mixed_configs=True).rows[0]
+    assert finance.category == "finance" and finance.sft.per_seed[0].successes == 0
+    path = tmp_path / "mixed.json"
+    path.write_text(mixed.model_dump_json())
+    assert main(["leaderboard", "table", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "cfg-test-0" in err and "cfg-other" in err, err
+    assert main(["leaderboard", "table", str(path), "--allow-mixed-configs"]) == 0
+    assert "| finance | 10.0% (1/10) [1.8, 40.4] | 0.0% (0/10)" in capsys.readouterr().out
+    source = Leaderboard(entries=[e for e in board.entries if e.variant.name != "source_sft"]
+                         + [_other_recipe(_by(board, "movies", "source_sft"))])
+    with pytest.raises(ValueError, match="source RL is from config cfg-test-0 .+ but source SFT only from config "
+                                         "cfg-other"):
+        ladder(source)
+    assert ladder(source, mixed_configs=True).source[0].category == "movies"
+
+
 def test_a_lambda_sweep_writes_one_table_per_lambda(make_entry, tmp_path):
     """`toolpast sweep --set lam_sweep=[...]` gives several PaST entries per category: one section per lambda."""
     from toolpast.sweep import write_outputs
@@ -300,3 +342,25 @@ def test_committed_sweep_markdown_and_readme_table_equal_the_json(name):
     in_readme = text.replace("### PaST transfer", "#### PaST transfer").replace("### Diagnostic", "#### Diagnostic")
     assert in_readme.rstrip() in (repo / "README.md").read_text()
     assert len(table.rows) == 21
+
+
+def test_ladder_shows_rung_zero_when_entries_recorded_it(make_entry):
+    """Entries that recorded rung 0 get a Feasibility bullet (markdown and page) naming every short category; a
+    board made before rung 0 renders exactly as before (EXPECTED has no such bullet)."""
+    from toolpast.leaderboard.schema import Feasibility
+
+    board = _board(make_entry)
+    short = {"music": 7}
+    entries = [e.model_copy(update={"feasibility": Feasibility(
+        budget="4 turns x 64 new tokens", tasks=10, feasible=short.get(e.category, 10), needs_turns=5,
+        needs_new_tokens=74, allow_infeasible=e.category in short)}) for e in board.entries]
+    measured = Leaderboard(entries=entries)
+    steps = ladder(measured)
+    assert (steps.feasibility.tasks, steps.feasibility.feasible) == (40, 37)  # finance, movies, music, weather
+    text = render_markdown(transfer_table(measured), steps)
+    assert ("- **Feasibility** (rung 0: the oracle replayed under the evaluation budget, 4 turns x 64 new tokens): "
+            "37 of 40 evaluated tasks solvable (92.5%) over 4 categories; short: music 7/10 (run with "
+            "--allow-infeasible: these scores measure the budget, not the model).") in text
+    assert 'id="ladder-feasibility" data-feasible="37" data-tasks="40"' in render_page(measured)
+    assert ladder(board).feasibility is None and "Feasibility" not in render_markdown(transfer_table(board),
+                                                                                       ladder(board))

@@ -1,6 +1,7 @@
 """In-memory single-passage LoRA: it learns, the base comes back bit for bit, and in-memory PaST equals the
 streaming on-disk injection exactly."""
 
+import pytest
 import torch
 
 from toolpast.models import load_model, load_tokenizer
@@ -70,3 +71,18 @@ def test_in_memory_past_equals_streaming_inject(tiny_model_dir, tmp_path):
     restored = _state(model)
     base = dict(load_model(tiny_model_dir, dtype="float32").named_parameters())
     assert all(torch.equal(restored[n], base[n].detach()) for n in restored)
+
+
+def test_in_memory_past_refuses_weights_that_overflow(tiny_model_dir):
+    """`qa squad --lam 1e39` evaluated PaST on all-NaN weights: the in-memory injection had no finiteness check.
+    A lambda float32 holds can still overflow the weights: refused, naming the tensor and lambda, base restored."""
+    from toolpast.vectors.errors import NonFiniteModel
+
+    model, tok = load_model(tiny_model_dir, dtype="float32"), load_tokenizer(tiny_model_dir)
+    adapter, before = PassageAdapter(model, tok), _state(model)
+    vector = {name: torch.full_like(p, 4.0) for name, p in model.named_parameters()}
+    with pytest.raises(NonFiniteModel, match=r"^PaST injection \(in memory\): tensor '[\w.]+' holds inf or nan; "
+                                             r"lambda 1e\+38 \* v overflows torch.float32: lower lambda$"):
+        with adapter.adapted(TEXTS[:1], CFG, seed=0):
+            adapter.add_vector(vector, {}, 1e38)
+    assert all(torch.equal(before[n], p) for n, p in model.named_parameters())

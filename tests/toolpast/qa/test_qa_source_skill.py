@@ -16,15 +16,16 @@ from toolpast.stages.model_ref import Model
 
 
 class RecordingRunner:
-    """Records (name, spec) and hands back an artifact-like object; runs nothing."""
+    """Records (name, spec) and hands back an artifact-like object with `outputs`; runs nothing."""
 
-    def __init__(self):
+    def __init__(self, outputs: dict | None = None):
         self.calls: list[tuple[str, dict]] = []
+        self.outputs = outputs or {}
 
     def stage(self, name, spec, fn):
         self.calls.append((name, spec))
         key = stage_key(name, spec)
-        return SimpleNamespace(key=key, path=Path("/nowhere") / key, outputs={})
+        return SimpleNamespace(key=key, path=Path("/nowhere") / key, outputs=dict(self.outputs))
 
 
 def _passages(n):
@@ -32,10 +33,11 @@ def _passages(n):
             for i in range(n)]
 
 
-def _learn(rounds, passages):
+def _learn(rounds, passages, runner=None, min_vector_kept=0.0):
     cfg = get_preset("smoke", "squad")
-    cfg = cfg.model_copy(update={"source": cfg.source.model_copy(update={"rounds": rounds})})
-    runner = RecordingRunner()
+    cfg = cfg.model_copy(update={"source": cfg.source.model_copy(update={"rounds": rounds}),
+                                 "min_vector_kept": min_vector_kept})
+    runner = runner or RecordingRunner()
     base = Model(Path("/base"), {"model": "m", "weights_sha256": "0"})
     return learn_qa_skill(cfg, runner, base, passages, SimpleNamespace(name="offline:v1")), runner.calls
 
@@ -62,3 +64,20 @@ def test_one_round_uses_every_passage_and_too_few_passages_fail_first():
     assert calls[0][1]["passages"] == passages_digest(passages) and only.start is None
     with pytest.raises(ValueError, match="source.rounds=4 needs at least 4 source passages, found 3"):
         _learn(4, passages)
+
+
+@pytest.mark.parametrize("outputs, stops_at, message", [
+    ({"entries": 100, "zeros": 90}, "qa_vector", r"skill vector /nowhere/\w+/vector is 90.0% exact zeros"),
+    ({"entries": 100, "zeros": 0, "surviving_fraction": 0.1}, "qa_inject",
+     r"injection /nowhere/\w+: only 10.0% of \|\|lam \* v\|\| survived the cast"),
+])
+def test_the_qa_skill_stages_are_checked_as_the_tool_use_ones(outputs, stops_at, message):
+    """The QA vector and inject stages go through the tool-use run's checked builders (stages/skill_stages.py):
+    a vector that is mostly zeros, or that the target's dtype rounds away, stops the run at that stage."""
+    from toolpast.vector_check import MostlyZeroVector
+
+    runner = RecordingRunner(outputs)
+    with pytest.raises(MostlyZeroVector, match=message):
+        _learn(2, _passages(4), runner, min_vector_kept=0.5)
+    assert runner.calls[-1][0] == stops_at
+    assert len(_learn(2, _passages(4), RecordingRunner(outputs))[0]) == 2  # min_vector_kept=0: never fails

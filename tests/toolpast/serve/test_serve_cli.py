@@ -35,3 +35,13 @@ def test_serve_command_prints_url_answers_and_stops(tiny_model_dir, session_home
         proc.send_signal(signal.SIGINT)
         rc = proc.wait(timeout=120)  # interpreter shutdown with torch loaded is slow on a busy 2-core machine
     assert rc == 0
+
+
+@pytest.mark.parametrize("threads", ["0", "-2"])
+def test_serve_refuses_too_few_threads_in_one_line_before_loading_the_model(threads, capsys, monkeypatch):
+    from toolpast.cli import main
+    from toolpast.serve.engine import HFChatEngine
+
+    monkeypatch.setattr(HFChatEngine, "load", lambda *a, **k: pytest.fail("the model must not be loaded"))
+    assert main(["serve", "--model", "tiny-random", "--threads", threads]) == 2
+    assert capsys.readouterr().err == f"toolpast: error: --threads must be at least 1, got {threads}\n"

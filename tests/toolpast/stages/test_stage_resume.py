@@ -113,6 +113,11 @@ def test_killed_warmup_returns_whole_run_totals(tiny_model_dir, tmp_path):
     assert expected["train_loss"] == round(sum(row["loss"] for row in steps) / 4, 4)
     assert expected["num_tokens"] == steps[-1]["num_tokens"] > steps[0]["num_tokens"]
     assert _step_rows(killed / "train_log.jsonl") == steps
+    # the summary row closing the log: the whole run's loss, as the manifest says, not the last session's
+    (summary,), (resumed,) = ([row for row in _rows(path) if "train_loss" in row][-1:] for path in (
+        whole / "train_log.jsonl", killed / "train_log.jsonl"))
+    assert resumed["train_loss"] == pytest.approx(summary["train_loss"], rel=1e-12)
+    assert round(resumed["train_loss"], 4) == got["train_loss"]
     a, b = _weights(whole), _weights(killed)
     assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -146,3 +151,22 @@ def test_whole_run_loss_weights_each_logged_loss_by_its_steps():
     assert whole_run_loss(history) == (2.0 * 2 + 5.0) / 3
     with pytest.raises(ValueError, match="no training loss"):
         whole_run_loss([{"train_loss": 1.0, "step": 1}])
+
+
+def test_a_resumed_session_logs_the_whole_runs_train_loss(tmp_path):
+    """The Trainer's end-of-run train_loss is the mean over the steps of its own session: after a resume the train
+    log's last row would report those steps only. It reports the whole run's (what the manifest records)."""
+    from types import SimpleNamespace
+
+    from toolpast.progress import RichProgressCallback
+
+    history = [{"loss": 8.0, "step": 1}, {"loss": 7.0, "step": 2}, {"loss": 6.0, "step": 3}]
+    for resumed_at, logged in ((0, 7.0), (2, 7.0)):  # a fresh run: the Trainer's own mean is kept as it is
+        path = tmp_path / f"log-{resumed_at}.jsonl"
+        callback = RichProgressCallback("sft", path)
+        state = SimpleNamespace(global_step=resumed_at, max_steps=3, log_history=history)
+        callback.on_train_begin(None, state, None)
+        state.global_step = 3
+        callback.on_log(None, state, None, logs={"train_loss": 6.0 if resumed_at else 7.0, "train_runtime": 1.0})
+        callback.on_train_end(None, state, None)
+        assert _rows(path) == [{"step": 3, "train_loss": logged, "train_runtime": 1.0}]
