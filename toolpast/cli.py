@@ -223,7 +223,7 @@ def cmd_eval(args) -> int:
     import json
 
     from toolpast.evaluate import evaluate
-    from toolpast.feasibility import enforce, entry_group
+    from toolpast.feasibility import enforce, entry_group, entry_record
     from toolpast.io import atomic_write_json
     from toolpast.stages.context import StageContext
     from toolpast.models import resolve_model
@@ -236,7 +236,7 @@ def cmd_eval(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     metrics = evaluate(model, tasks, args.book, cfg.eval,
                        StageContext(cfg.seed, cfg.dtype, out, f"eval {args.category}"))
-    metrics["feasibility"] = {**rung0.model_dump(exclude={"infeasible"}), "allow_infeasible": cfg.allow_infeasible}
+    metrics["feasibility"] = entry_record(rung0, cfg).model_dump()
     atomic_write_json(out / "metrics.json", metrics)
     print(json.dumps(metrics, indent=2))
     return 0

@@ -143,20 +143,21 @@ def dry_run(cfg: RunConfig, force: set[str] = frozenset(), targets: list[str] | 
 
 def _rung0(cfg: RunConfig, targets: list[str] | None) -> str:
     """Rung 0 as the run will measure it (an infeasible budget is refused here too), when the model's tokenizer is
-    on this machine; a note otherwise (a plan for a GPU run's hub model)."""
+    on this machine; a note otherwise (a plan for a GPU run's hub model: a dry run downloads nothing)."""
+    from pathlib import Path
+
     from toolpast.feasibility import check_budget
     from toolpast.models import ModelNotAvailable, resolve_model
 
-    from pathlib import Path
-
-    hub = "/" in cfg.model and not Path(cfg.model).expanduser().exists()  # a dry run downloads nothing
-    try:
-        model_dir = None if hub else resolve_model(cfg.model)
-    except ModelNotAvailable as missing:
-        model_dir, hub = None, str(missing).splitlines()[0]
-    if model_dir is None:
-        return (f"rung 0 (feasibility): not measured here, {cfg.model} is not on this machine "
-                f"({'a hub model' if hub is True else hub}); the run measures it at start-up")
+    missing = "a hub model" if "/" in cfg.model and not Path(cfg.model).expanduser().exists() else None
+    if missing is None:
+        try:
+            model_dir = resolve_model(cfg.model)
+        except ModelNotAvailable as error:
+            missing = str(error).splitlines()[0]
+    if missing is not None:
+        return (f"rung 0 (feasibility): not measured here, {cfg.model} is not on this machine ({missing}); the run "
+                "measures it at start-up")
     lines: list[str] = []
     check_budget(cfg, model_dir, targets, say=lines.append)
     return "rung 0 (feasibility: the oracle replayed under the budget with the model's tokenizer):\n" + "\n".join(

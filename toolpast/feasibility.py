@@ -59,15 +59,16 @@ class TaskFit(BaseModel):
         return self.solved and self.fits_context
 
 
-def _play(task, actions: list[str], budget: Budget, chat: ChatTokens, book: str) -> tuple[bool, int]:
-    """Play `actions` as model turns under `budget`, as run_episodes does: (graded success, longest sequence)."""
+def _play(task, turns: list[list[int]], budget: Budget, chat: ChatTokens, book: str) -> tuple[bool, int]:
+    """Play the oracle's turns (token ids) as model turns under `budget`, as run_episodes does: (graded success,
+    longest sequence)."""
     episode = toolenv.Episode(task, book=book, limits=toolenv.EpisodeLimits(max_steps=budget.max_turns))
     ids = chat.prompt_ids(episode.reset())
     peak = len(ids)
-    for turn, action in enumerate(actions[:budget.max_turns]):
+    for turn, new in enumerate(turns[:budget.max_turns]):
         if episode.done:
             break
-        sampled = chat.tokenizer.encode(action, add_special_tokens=False)[:budget.max_new_tokens]
+        sampled = new[:budget.max_new_tokens]
         ids += sampled + [chat.eos_id]  # the stop token, sampled or appended to a cut-off turn
         peak = max(peak, len(ids))
         episode.step(chat.turn_text(sampled))
@@ -78,14 +79,14 @@ def _play(task, actions: list[str], budget: Budget, chat: ChatTokens, book: str)
 
 def replay(task, budget: Budget, chat: ChatTokens, book: str = "closed") -> TaskFit:
     """Replay `task`'s oracle under `budget`, token-exact (see the module docstring), and uncut for its needs."""
-    actions = oracle_actions(task)
-    longest = max((len(chat.tokenizer.encode(a, add_special_tokens=False)) for a in actions), default=0)
-    _, needed_context = _play(task, actions, Budget(len(actions), max(longest, 1)), chat, book)
-    solved, peak = _play(task, actions, budget, chat, book)
+    turns = [chat.tokenizer.encode(action, add_special_tokens=False) for action in oracle_actions(task)]
+    longest = max(map(len, turns), default=0)
+    _, needed_context = _play(task, turns, Budget(len(turns), max(longest, 1)), chat, book)
+    solved, peak = _play(task, turns, budget, chat, book)
     fits = budget.max_context is None or peak <= budget.max_context
     reasons = []
-    if len(actions) > budget.max_turns:
-        reasons.append(f"needs {len(actions)} turns")
+    if len(turns) > budget.max_turns:
+        reasons.append(f"needs {len(turns)} turns")
     if longest > budget.max_new_tokens:
         reasons.append(f"a turn of {longest} tokens")
     if not fits:
@@ -94,7 +95,7 @@ def replay(task, budget: Budget, chat: ChatTokens, book: str = "closed") -> Task
         reasons.append("the oracle fails under these limits")
     if solved and fits:
         reasons = []  # cut where the grader does not look (e.g. the tail of a long Finish answer)
-    return TaskFit(task_id=task.id, category=task.category, steps=len(actions), longest_action_tokens=longest,
+    return TaskFit(task_id=task.id, category=task.category, steps=len(turns), longest_action_tokens=longest,
                    peak_context_tokens=needed_context, solved=solved, fits_context=fits, reasons=reasons)
 
 
@@ -246,12 +247,21 @@ def enforce(cfg, groups: list[GroupFeasibility], say=print) -> list[GroupFeasibi
 
 
 def entry_group(cfg, model_dir, category: str, book: str) -> GroupFeasibility:
-    """Rung 0 of one evaluation entry: its category's evaluated tasks under the eval budget (replays cached)."""
+    """Rung 0 of one evaluation: its category's evaluated tasks under the eval budget (replays cached), with the
+    tokenizer of `model_dir` (a run passes its base model's: every variant trained from it keeps its tokenizer)."""
     from toolpast.stages.data import category_tasks
 
     tasks = category_tasks(cfg, category)
     return group_feasibility(f"{category} {cfg.eval.split}[:{len(tasks)}]", tasks,
                              budget_of(cfg.eval, model_context(model_dir)), chat_of(model_dir), book=book)
+
+
+def entry_record(group: GroupFeasibility, cfg):
+    """What a leaderboard entry (and `toolpast eval`'s metrics.json) records of an evaluation's rung 0."""
+    from toolpast.leaderboard.schema import Feasibility
+
+    return Feasibility(**group.model_dump(include=set(Feasibility.model_fields)),
+                       allow_infeasible=cfg.allow_infeasible)
 
 
 def suite_groups(cfg, model_dir, categories: list[str], splits: list[str], budget: Budget) -> list[GroupFeasibility]:

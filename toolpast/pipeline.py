@@ -22,10 +22,10 @@ from toolpast.artifacts import Artifact, ArtifactStore
 from toolpast.batching import check_step_splits
 from toolpast.config import RunConfig
 from toolpast.evaluate import metrics_and_outcomes
-from toolpast.feasibility import check_budget, entry_group
+from toolpast.feasibility import check_budget, entry_group, entry_record
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.provenance import from_manifest
-from toolpast.leaderboard.schema import Entry, Feasibility, Leaderboard, ModelIdentity, Variant
+from toolpast.leaderboard.schema import Entry, Leaderboard, ModelIdentity, Variant
 from toolpast.models import resolve_model
 from toolpast.models.identity import weights_sha256
 from toolpast.progress import console
@@ -196,18 +196,17 @@ def entry(stages: Stages, variant: Variant, model: Model, category: str, book: s
           command: str) -> Entry:
     """The leaderboard entry of one evaluation stage's result."""
     # main hashes the weights (caching the digest beside them); every rank gets the same entry
-    return distributed.on_main(lambda: _entry(stages.cfg, variant, model.path, category, book, result, command))
+    return distributed.on_main(lambda: _entry(stages.cfg, variant, model.path, category, book, result, command,
+                                              stages.base.path))
 
 
 def _entry(cfg: RunConfig, variant: Variant, model_dir: Path, category: str, book: str, result: Artifact,
-           command: str) -> Entry:
+           command: str, tokenizer_dir: Path) -> Entry:
     # The evaluation's own manifest says which code and packages produced the numbers (it may be a reused build).
     provenance = from_manifest(result.manifest, cfg, command=command, preset=cfg.preset,
                                seeds={"seed": cfg.seed, "world_seed": cfg.world_seed}, backend=cfg.eval.backend)
     metrics, outcomes = metrics_and_outcomes(result.outputs)
-    rung0 = entry_group(cfg, model_dir, category, book)
-    feasibility = Feasibility(**rung0.model_dump(include=set(Feasibility.model_fields)),
-                              allow_infeasible=cfg.allow_infeasible)
+    feasibility = entry_record(entry_group(cfg, tokenizer_dir, category, book), cfg)
     return Entry(model=ModelIdentity(name=cfg.model, weights_sha256=weights_sha256(model_dir)), variant=variant,
                  suite=cfg.suite, category=category, book=book, split=cfg.eval.split, sft_data=cfg.sft.data,
                  metrics=metrics, provenance=provenance, outcomes=outcomes, feasibility=feasibility)
