@@ -1,6 +1,6 @@
 """Time one SmolLM2-135M training step (forward + backward, 4 x 600 random tokens) in fp32 and under CPU bf16
 autocast over fp32 weights, alternating twice; then a 3-forward prefill of 4 x 300 tokens each way.
-Why: the cpu preset's `bf16_autocast` switches rest on this ratio (README "What toolpast run does").
+Why: the cpu preset's `bf16_autocast` switches rest on this ratio (docs/pipeline.md).
 Run: .venv/bin/python scripts/autocast_step_time.py
 """
 

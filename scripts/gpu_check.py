@@ -57,11 +57,11 @@ def _vector_kept(trained: Path, start: Path, out: Path) -> float:
 
 def check_precision(model_dir: Path, work: Path, steps: int, cuda: bool) -> str:
     """An RL-sized update (lr 1e-6) survives fp32 master weights and vanishes in pure bf16, on this device."""
-    from toolpast.config import RunConfig
     from toolpast.models import load_model, load_tokenizer
-    from toolpast.presets import paper
-    from toolpast.stages.data import knowledge_rows
     from toolpast.stages.sft import run_sft
+    from toolpast.tooluse.config import RunConfig
+    from toolpast.tooluse.data import knowledge_rows
+    from toolpast.tooluse.presets import paper
 
     preset = paper()
     rows = knowledge_rows(["finance"], RunConfig(sft={"data": "docs"}))[:16]
@@ -81,10 +81,10 @@ def check_precision(model_dir: Path, work: Path, steps: int, cuda: bool) -> str:
 
 
 def check_sft(model_dir: Path, work: Path, steps: int, cuda: bool, max_length: int) -> str:
-    from toolpast.config import RunConfig
-    from toolpast.presets import cpu
-    from toolpast.stages.data import doc_pair_rows
     from toolpast.stages.sft import run_sft
+    from toolpast.tooluse.config import RunConfig
+    from toolpast.tooluse.data import doc_pair_rows
+    from toolpast.tooluse.presets import cpu
 
     rows = doc_pair_rows(["finance"], RunConfig())
     cfg = cpu().sft.model_copy(update={"steps": steps, "batch_size": 8, "micro_batch_size": 4, "max_length": max_length,
@@ -101,9 +101,9 @@ def check_sft(model_dir: Path, work: Path, steps: int, cuda: bool, max_length: i
 
 
 def check_grpo(model_dir: Path, work: Path, steps: int, cuda: bool, vllm: bool, new_tokens: int) -> str:
-    from toolpast.presets import cpu
-    from toolpast.stages.data import rl_tasks
-    from toolpast.stages.rl import run_rl
+    from toolpast.tooluse.data import rl_tasks
+    from toolpast.tooluse.presets import cpu
+    from toolpast.tooluse.rl import run_rl
 
     run = cpu()
     rl = run.rl.model_copy(update={"steps": steps, "prompts_per_step": 2, "num_generations": 4,
@@ -123,9 +123,9 @@ def check_grpo(model_dir: Path, work: Path, steps: int, cuda: bool, vllm: bool, 
 
 def check_eval(model_dir: Path, work: Path, tasks: int, cuda: bool, backend: str, new_tokens: int) -> str:
     import toolenv
-    from toolpast.config import EvalConfig
-    from toolpast.evaluate import evaluate
     from toolpast.stages.context import StageContext
+    from toolpast.tooluse.config import EvalConfig
+    from toolpast.tooluse.evaluate import evaluate
 
     chosen = toolenv.get_category("finance").tasks("test", n=tasks)
     samples = 2 if backend == "vllm" else 1

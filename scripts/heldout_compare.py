@@ -2,9 +2,9 @@
 paired difference (candidate - baseline) with its bootstrap interval.
 
 The sweep's rung (b) compares source SFT and source RL on 20 validation tasks, where one task is 5 points; a
-category's untrained train tasks (`stages/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
+category's untrained train tasks (`tooluse/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
 measurement four to five times tighter. Never the test split. Greedy, closed book, the run's evaluation limits.
-README recipe log item 9 (rung b of item 8's RL, and the portability control):
+docs/results.md, recipe log item 9 (rung b of item 8's RL, and the portability control):
 
     python scripts/heldout_compare.py --category movies --baseline SFT=<sft model dir> --candidate RL=<rl model dir>
 
@@ -22,15 +22,15 @@ import json
 import sys
 from pathlib import Path
 
-from toolpast.evaluate import evaluate
 from toolpast.io import atomic_write_text
 from toolpast.leaderboard.paired import bootstrap_difference
 from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
-from toolpast.presets import get_preset
 from toolpast.stages.context import StageContext
-from toolpast.stages.data import untrained_tasks
-from toolpast.stages.select import selection_eval
+from toolpast.tooluse.data import untrained_tasks
+from toolpast.tooluse.evaluate import evaluate
+from toolpast.tooluse.presets import get_preset
+from toolpast.tooluse.select import selection_eval
 
 SHOWN = ("successes", "n", "finished_rate", "valid_call_rate", "api_recall", "error_observation_rate", "mean_steps")
 

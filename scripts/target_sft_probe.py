@@ -15,9 +15,9 @@ import argparse
 import json
 
 from toolpast.overrides import apply_overrides
-from toolpast.pipeline import check_config, prepare
-from toolpast.presets import get_preset
 from toolpast.stages.model_ref import Model
+from toolpast.tooluse.pipeline import check_config, prepare
+from toolpast.tooluse.presets import get_preset
 
 SHOWN = ("successes", "n", "success_rate", "finished_rate", "valid_call_rate", "api_recall",
          "error_observation_rate", "mean_steps", "knowledge_accuracy", "knowledge_n")

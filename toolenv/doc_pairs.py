@@ -1,7 +1,7 @@
 """Stage-1 SFT data: a category's API docs as prompt/response chat pairs.
 
 Reproduces the first author's prototype (Stanleytowne/Search-R1, ``toolbench_data_process/gen_stage1_data.py``;
-DESIGN.md section 7) with its template wording. Per API, in this order:
+docs/method.md section 7) with its template wording. Per API, in this order:
 
 - three "rewrites" of the API's JSON (narrative, technical reference, structured summary), each answering one
   name -> usage-guide prompt (prototype "name_query") and one description -> which-API-and-how prompt

@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import re
 
-__all__ = ["Action", "parse_action", "loads_lenient", "FINISH"]
+__all__ = ["Action", "parse_action", "loads_lenient"]
 
-FINISH = "Finish"
 # After the colon only markdown closers are skipped, not bare underscores: ToolBench names may start with "_".
 _ACTION = re.compile(r"^[ \t>*#_-]*action[ \t*_]*:[ \t]*(?:\*+|__|_(?=[ \t]))?[ \t]*(.*)$", re.I | re.M)
 _INPUT = re.compile(r"^[ \t>*#_-]*action[ \t_]*input[ \t*_]*:[ \t*_]*", re.I | re.M)
@@ -34,10 +33,6 @@ class Action:
         self.name = name
         self.arguments = arguments
         self.error = error
-
-    @property
-    def is_finish(self) -> bool:
-        return self.name.lower() == "finish"
 
 
 def _repair(text: str) -> str:

@@ -27,10 +27,9 @@ from pydantic import BaseModel
 from toolenv.category_spec import CategorySpec
 from toolenv.functions import Function
 
-__all__ = ["Probe", "ProbeKind", "knowledge_probes", "score_probe", "first_function", "PROBE_KINDS"]
+__all__ = ["Probe", "ProbeKind", "knowledge_probes", "score_probe", "first_function"]
 
 ProbeKind = Literal["which_api", "params"]
-PROBE_KINDS: tuple[ProbeKind, ...] = ("which_api", "params")
 
 # Held-out phrasings: tests check that no probe text occurs in the corpus or in the stage-1 pair prompts.
 WHICH_API = ('One of the {category} APIs is documented as: "{description}" '

@@ -5,7 +5,7 @@ preset means the same optimisation on 1 GPU and on 8. Each device takes batch / 
 of at most `micro_batch_size` (the memory knob: activations scale with it), accumulated over
 gradient_accumulation_steps = batch / (devices * micro_batch_size) passes before the optimizer steps.
 The stages pass the result to TRL (per_device_train_batch_size, gradient_accumulation_steps), and the memory
-plan (`toolpast.memory_plan`) sizes activations from the same numbers.
+plan (`toolpast.tooluse.memory_plan`) sizes activations from the same numbers.
 """
 
 from __future__ import annotations

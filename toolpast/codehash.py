@@ -2,12 +2,13 @@
 
 A hand-bumped version number is forgotten; a digest of all of toolpast + toolenv would throw away hours of
 training whenever a leaderboard page or the CLI changes. So a stage's digest covers exactly the source files it
-can execute: the import closure of its entry modules within toolpast and toolenv (`stages.runner.STAGE_CODE`), plus the
-file that defines its build function, found statically (nothing is imported to hash it) and conservatively (a
-module that is reached is hashed even if the stage never calls it). A module depends on
+can execute: the import closure of its entry modules within toolpast and toolenv (a suite's STAGE_CODE, e.g.
+toolpast.tooluse.stages), plus the file that defines its build function, found statically (nothing is imported to
+hash it) and conservatively (a module that is reached is hashed even if the stage never calls it). A module
+depends on
 - every toolpast/toolenv module it imports, at the top or inside a function (lazy imports are how this code
   defers heavy libraries), and on its parent packages' `__init__.py`, which Python runs first;
-- modules named by its string literals (`importlib.import_module("toolenv.toolbench")`), and, when it walks its
+- modules named by dotted string literals (`importlib.import_module("toolenv.toolbench")`), and, when it walks its
   package with `pkgutil.iter_modules` (toolenv's category registry), every module below that package;
 - the package data files (templates) whose file names appear in its string literals.
 Files are hashed byte for byte (line endings normalised) under their package-relative paths, so two checkouts in
@@ -31,17 +32,17 @@ PACKAGES = ("toolpast", "toolenv")
 @dataclass
 class _Source:
     path: Path
-    rel: str  # package-relative path, e.g. toolpast/stages/rl.py: what the digest names the file by
+    rel: str  # package-relative path, e.g. toolpast/tooluse/rl.py: what the digest names the file by
     is_package: bool
     deps: set[str] = field(default_factory=set)  # module names and data-file rel paths
 
 
 def package_dirs() -> tuple[Path, ...]:
-    """The directories of the toolpast and toolenv packages this process imports."""
-    import toolenv
-    import toolpast
+    """The directories of the packages this process would import under the PACKAGES names (found, not imported:
+    hashing code must not run it)."""
+    from importlib.util import find_spec
 
-    return tuple(Path(p.__file__).resolve().parent for p in (toolpast, toolenv))
+    return tuple(Path(find_spec(name).origin).resolve().parent for name in PACKAGES)
 
 
 class CodeIndex:
@@ -96,7 +97,9 @@ class CodeIndex:
             elif (isinstance(node, ast.Attribute) and node.attr == "iter_modules") or (
                     isinstance(node, ast.Name) and node.id == "iter_modules"):
                 found.update(m for m in self.modules if m.startswith(package + "."))
-        found.update(s for s in strings if s in self.modules)
+        # a dotted name is a module to import (`import_module("toolenv.toolbench")`); a bare top-level package name
+        # is how this file names the packages it indexes, not an import of their __init__
+        found.update(s for s in strings if s in self.modules and "." in s)
         found.update(rel for rel, path in self.data.items() if any(path.name in s for s in strings))
         found.discard(name)
         return {d for d in found if d in self.modules or d in self.data}

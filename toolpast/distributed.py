@@ -36,6 +36,13 @@ class MainProcessFailed(RuntimeError):
     """The main process failed (its one-line error is the message); this rank stops with it."""
 
 
+def device_kind() -> str:
+    """Where this process trains and evaluates: "cuda" when a GPU is visible, else "cpu"."""
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def _env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))

@@ -1,18 +1,8 @@
-"""Every named starting config, in one registry: suite -> preset name -> builder. Any field can still be
-overridden with `--set a.b=value`; `--preset` takes these names (`toolpast run|sweep|sft|rl|eval` the tool-use
-ones, `toolpast qa squad|loogle` the QA suites').
+"""Every named starting config, in one registry that knows no suite: suite -> preset name -> builder.
 
-Tool use (RunConfig):
-- smoke: tiny random model, a few tasks; the whole pipeline in about a minute. Used by tests: it checks the
-  plumbing, not the method (a random model scores 0 everywhere).
-- cpu (default): the embedded SmolLM2-135M-Instruct on a 2-core machine; budgets sized from measured costs
-  (README, "Cost on a CPU") so the pipeline ends in about 40 minutes cold.
-- paper: Qwen2.5-7B-Instruct with vLLM rollouts, full fine-tuning with fp32 master weights and bf16 compute, as
-  far as the paper's settings are known (arXiv 2601.11258); our assumptions are marked. Two rounds of iterative
-  skill refinement (K = 2, the paper's). Needs GPUs; see README "Scaling up (GPUs)" and `--dry-run`.
-
-QA suites (SquadConfig, LoogleConfig): SEAL's values (knowledge-incorporation `query_server.py` defaults and the
-paper's Table 3) are `paper`; `cpu` shrinks epochs and budgets to fit a 2-core machine; `smoke` is plumbing only.
+Each suite registers its presets from its own module (toolpast/tooluse/presets.py: "tool-use";
+toolpast/qa/presets.py: "squad", "loogle"), which its command-line module imports; `--preset` takes the names.
+Any field can still be overridden with `--set a.b=value`.
 """
 
 from __future__ import annotations
@@ -21,180 +11,33 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from toolenv import RewardWeights
-from toolpast.config import EvalConfig, RLConfig, RunConfig, SFTConfig, TrainConfig, TrajectorySFTConfig, WarmupConfig
-from toolpast.cpu_bf16 import native_bf16
-from toolpast.qa.config import (AnswerConfig, CPTConfig, ImplicationConfig, LoogleConfig, PassageSFTConfig,
-                                QARLConfig, SourceConfig, SquadConfig)
+PRESETS: dict[str, dict[str, Callable[[], BaseModel]]] = {}
 
 
-def smoke() -> RunConfig:
-    return RunConfig(
-        preset="smoke", model="tiny-random", min_vector_kept=0.0,  # a random model's RL learns nothing: v = 0
-        allow_infeasible=True,  # 2 turns x 12 tokens: plumbing at a minute's cost, never a score (rung 0 says so)
-        warmup=WarmupConfig(steps=2, batch_size=4, tasks_per_category=2, max_length=768, save_every=1,
-                            learning_rate=1e-3),
-        sft=SFTConfig(steps=2, batch_size=4, max_length=128, save_every=1, learning_rate=1e-3),
-        rl=RLConfig(steps=3, prompts_per_step=2, num_generations=2, max_turns=2, max_new_tokens=12, train_tasks=4,
-                    save_every=1, learning_rate=1e-3),
-        eval=EvalConfig(tasks=6, batch_size=6, max_turns=2, max_new_tokens=12),
-    )
+def register(suite: str, builders: dict[str, Callable[[], BaseModel]]) -> None:
+    """Add a suite's presets; registering a name twice is a programming error, not an override."""
+    known = PRESETS.setdefault(suite, {})
+    twice = sorted(set(known) & set(builders))
+    if twice:
+        raise ValueError(f"suite {suite!r} registers preset(s) {twice} twice")
+    known.update(builders)
 
 
-def cpu() -> RunConfig:
-    # The first author's two-stage SFT protocol (README "Transfer table"): docs as prompt/response pairs, then the
-    # category's own train trajectories; no protocol warm-up (stage 2 teaches the protocol in-category, and the
-    # four warm-up categories become validation categories for tuning). bf16 autocast over fp32 master weights
-    # where the CPU has bf16 instructions (~2x per SFT step with AVX512-BF16; 25x slower without: cpu_bf16.py).
-    # Budgets are sized so that `toolpast sweep` over the 21 targets fits in about 2 hours on 2 cores (README
-    # "Cost on a CPU").
-    fast = native_bf16()
-    return RunConfig(
-        preset="cpu", model="smollm2-135m-instruct",
-        warmup=WarmupConfig(enabled=False, steps=12, batch_size=4, tasks_per_category=12, max_length=768,
-                            learning_rate=1e-4, save_every=4, bf16_autocast=fast),
-        sft=SFTConfig(data="docs+trajectories", steps=4, batch_size=8, max_length=320, learning_rate=1e-4,
-                      save_every=2, bf16_autocast=fast,
-                      # max_length: the longest oracle trajectory of a category's first 20 train tasks is 953 tokens
-                      # (6 of 520 were cut at the earlier 896, losing their Finish)
-                      trajectories=TrajectorySFTConfig(steps=5, batch_size=4, max_length=1024, learning_rate=1e-4,
-                                                       tasks_per_category=20, save_every=5, bf16_autocast=fast)),
-        # Measured on the docs-only protocol (README "GRPO on CPU"): with group-std advantage scaling reward was
-        # flat or collapsed; unscaled advantages (Dr. GRPO) and a small KL term rose in 20 steps. Turns and tokens
-        # for RL and evaluation alike: every native task's oracle fits 5 turns x 78 tokens (`toolpast feasibility`;
-        # 4 x 64 cut a third of the tasks off), plus a turn and ~20% tokens of slack for a model's detours.
-        rl=RLConfig(steps=12, prompts_per_step=2, num_generations=6, max_turns=6, max_new_tokens=96,
-                    train_tasks=64, learning_rate=3e-5, beta=0.02, scale_rewards="none", temperature=0.8,
-                    save_every=3, reward_scheme="prototype", bf16_autocast=fast,
-                    reward=RewardWeights(format=0.15, valid_call=0.35, api_recall=0.3, finished=0.1, fact_recall=0.1)),
-        eval=EvalConfig(tasks=20, batch_size=20, max_turns=6, max_new_tokens=96, bf16_autocast=fast),
-    )
+def names(suite: str) -> list[str]:
+    """The preset names of a registered suite."""
+    return list(_presets(suite))
 
 
-def paper() -> RunConfig:
-    # SFT and reward follow the first author's ToolBench prototype (DESIGN.md 7): stage 1 doc pairs lr 5e-5 for 3
-    # epochs, stage 2 trajectories lr 2e-5 batch 32 for 3 epochs (180 train tasks: 17 steps); the prototype's
-    # per-turn reward. Stage 1 uses batch 40, not the prototype's 64: a refinement round sees half the source's
-    # 80 pairs, and a batch larger than its data would silently shrink; 6 steps of 40 = the prototype's 3 epochs
-    # of the target's 80 pairs. Assumed where paper and prototype are silent: group size 8, 8 prompts/step, 200
-    # steps, lr 1e-6; with K = 2 the steps are per round (each round's RL sees half the 180 non-validation train
-    # tasks), so RL costs 2 x 200 steps.
-    # Precision: fp32 master weights, bf16 compute (dtype float32 + bf16_autocast; under the DeepSpeed configs in
-    # accelerate/, DeepSpeed's bf16 mode keeps the fp32 master copy). In pure bf16 a lr-1e-6 step rounds away and
-    # v would be mostly zeros (tests/toolpast/test_presets_precision.py; min_vector_kept refuses such a vector).
-    # Checkpoints stay fp32 (30 GB for 7B) so v keeps the small update; vLLM evaluates in bf16.
-    # batch_size counts sequences per optimizer step over all GPUs, so the recipe is the same on 1 and on 8 GPUs;
-    # micro_batch_size bounds activations (`toolpast run --preset paper --dry-run` prints the memory plan).
-    return RunConfig(
-        preset="paper", model="Qwen/Qwen2.5-7B-Instruct", dtype="float32", refine_rounds=2,
-        warmup=WarmupConfig(enabled=False),
-        sft=SFTConfig(data="docs+trajectories", steps=6, batch_size=40, micro_batch_size=5, max_length=1024,
-                      learning_rate=5e-5, save_every=2, bf16_autocast=True,
-                      trajectories=TrajectorySFTConfig(steps=17, batch_size=32, micro_batch_size=2, max_length=4096,
-                                                       learning_rate=2e-5, tasks_per_category=180, save_every=5,
-                                                       bf16_autocast=True)),
-        rl=RLConfig(steps=200, prompts_per_step=8, num_generations=8, micro_batch_size=1, max_turns=8,
-                    max_new_tokens=512, train_tasks=180, learning_rate=1e-6, beta=0.0, save_every=25,
-                    bf16_autocast=True, use_vllm=True, vllm_gpu_memory_utilization=0.3, vllm_enable_sleep_mode=True,
-                    reward_scheme="prototype", reward=RewardWeights(format=0.0, finished=0.0)),
-        eval=EvalConfig(tasks=60, backend="vllm", batch_size=256, max_turns=8, max_new_tokens=512,
-                        bf16_autocast=True),
-    )
-
-
-def _smoke_common() -> dict:
-    return dict(
-        preset="smoke", model="tiny-random", min_vector_kept=0.0,  # a random model's RL learns nothing: v = 0
-        passage_sft=PassageSFTConfig(lora_rank=4, lora_alpha=8, epochs=1, batch_size=4, max_length=96,
-                                     max_sequences=4),
-        answer=AnswerConfig(max_new_tokens=6, batch_size=16),
-        implications=ImplicationConfig(max_new_tokens=12, batch_size=4),
-        source=SourceConfig(passages=4, sft=TrainConfig(steps=2, batch_size=2, max_length=96, learning_rate=1e-3,
-                                                        save_every=1),
-                            rl=QARLConfig(steps=2, prompts_per_step=2, num_generations=2, max_new_tokens=6,
-                                          learning_rate=1e-3, save_every=1)),
-    )
-
-
-def _cpu_source() -> SourceConfig:
-    # 32 source passages (~150 questions): 4 SFT epochs over them, 10 GRPO steps of 2 questions x 4 answers.
-    return SourceConfig(passages=32, sft=TrainConfig(steps=16, batch_size=8, max_length=320, learning_rate=1e-4,
-                                                     save_every=8),
-                        rl=QARLConfig(steps=10, prompts_per_step=2, num_generations=4, max_new_tokens=64,
-                                      learning_rate=2e-5, save_every=5))
-
-
-def _paper_source() -> SourceConfig:
-    # Assumed where PaST is silent: 2 rounds over 400 source passages, group 8, 8 questions per step.
-    return SourceConfig(passages=400, rounds=2,
-                        sft=TrainConfig(steps=150, batch_size=16, max_length=1024, learning_rate=1e-5,
-                                        save_every=50),
-                        rl=QARLConfig(steps=100, prompts_per_step=8, num_generations=8, max_new_tokens=64,
-                                      learning_rate=1e-6, use_vllm=True, save_every=25))
-
-
-def squad_smoke() -> SquadConfig:
-    """Tiny random model, 2 passages (plumbing only)."""
-    return SquadConfig(**_smoke_common(), passages=2,
-                       cpt=CPTConfig(n=3, steps=2, batch_size=4, max_length=96, learning_rate=1e-3, save_every=1))
-
-
-def squad_cpu() -> SquadConfig:
-    """SmolLM2-135M on the first 10 passages with SEAL's LoRA shape but 3 epochs of batch 4 (SEAL: 10 of batch 1),
-    sized for ~25 min on 2 cores."""
-    return SquadConfig(preset="cpu", passages=10,
-                       passage_sft=PassageSFTConfig(epochs=3, batch_size=4, max_length=320),
-                       cpt=CPTConfig(n=200, epochs=1.0, batch_size=8, max_length=320, learning_rate=1e-4,
-                                     save_every=50),
-                       source=_cpu_source())
-
-
-def squad_paper() -> SquadConfig:
-    """SEAL's Qwen2.5-7B settings (query_server defaults) on all 200 passages."""
-    return SquadConfig(preset="paper", model="Qwen/Qwen2.5-7B", dtype="bfloat16", passages=200,
-                       knowledge=["passage", "passage+implications:qwen", "passage+implications:gpt41",
-                                  "passage+implications:self"],
-                       past=["passage+implications:gpt41"],
-                       answer=AnswerConfig(batch_size=256), implications=ImplicationConfig(temperature=1.0,
-                                                                                           max_new_tokens=1024),
-                       cpt=CPTConfig(n=200, epochs=3.0, batch_size=16, max_length=2048, learning_rate=1e-4,
-                                     lora_rank=64, save_every=100),
-                       source=_paper_source())
-
-
-def loogle_smoke() -> LoogleConfig:
-    """Tiny model, 1 document, 2 chunks."""
-    common = _smoke_common()
-    common["passage_sft"] = PassageSFTConfig(lora_rank=4, lora_alpha=8, epochs=1, batch_size=2, max_length=96)
-    return LoogleConfig(**common, documents=1, questions_per_document=3, chunk_tokens=64, chunk_overlap=8,
-                        max_chunks=2)
-
-
-def loogle_cpu() -> LoogleConfig:
-    """SmolLM2-135M on the first 8 chunks of 1 document (a 24k-token document is ~5 min per epoch on 2 cores)."""
-    return LoogleConfig(preset="cpu", documents=1, questions_per_document=10, chunk_tokens=256, chunk_overlap=32,
-                        max_chunks=8, passage_sft=PassageSFTConfig(epochs=2, batch_size=4, max_length=320),
-                        source=_cpu_source())
-
-
-def loogle_paper() -> LoogleConfig:
-    """All 5 documents, whole documents, Qwen2.5-7B."""
-    return LoogleConfig(preset="paper", model="Qwen/Qwen2.5-7B", dtype="bfloat16", documents=5,
-                        chunk_tokens=1024, chunk_overlap=128,
-                        passage_sft=PassageSFTConfig(epochs=3, batch_size=4, max_length=1100),
-                        answer=AnswerConfig(batch_size=256), source=_paper_source())
-
-
-PRESETS: dict[str, dict[str, Callable[[], BaseModel]]] = {
-    "tool-use": {"smoke": smoke, "cpu": cpu, "paper": paper},
-    "squad": {"smoke": squad_smoke, "cpu": squad_cpu, "paper": squad_paper},
-    "loogle": {"smoke": loogle_smoke, "cpu": loogle_cpu, "paper": loogle_paper},
-}
-
-
-def get_preset(name: str, suite: str = "tool-use") -> BaseModel:
-    """The config preset `name` of a suite: tool-use (a RunConfig), squad or loogle (the QA suites' configs)."""
-    presets = PRESETS[suite]
+def get_preset(name: str, suite: str) -> BaseModel:
+    """The config preset `name` of a registered suite (e.g. tool-use: a RunConfig; squad, loogle: QA configs)."""
+    presets = _presets(suite)
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; choose one of {sorted(presets)}")
     return presets[name]()
+
+
+def _presets(suite: str) -> dict[str, Callable[[], BaseModel]]:
+    if suite not in PRESETS:
+        raise ValueError(f"no presets registered for suite {suite!r} (registered: {sorted(PRESETS) or 'none'}); "
+                         "import the suite's presets module first")
+    return PRESETS[suite]

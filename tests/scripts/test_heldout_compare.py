@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 import toolenv
-from toolpast.presets import get_preset
 from toolpast.overrides import apply_overrides
-from toolpast.stages.data import untrained_tasks
+from toolpast.tooluse.data import untrained_tasks
+from toolpast.tooluse.presets import get_preset
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "heldout_compare.py"
 

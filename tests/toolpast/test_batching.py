@@ -10,8 +10,8 @@ import torch
 
 from toolpast.batching import check_step_splits, split_step
 from toolpast.distributed import world_size
-from toolpast.config import RunConfig
-from toolpast.presets import cpu, paper, smoke
+from toolpast.tooluse.config import RunConfig
+from toolpast.tooluse.presets import cpu, paper, smoke
 
 
 def test_a_step_splits_over_devices_then_micro_batches():
@@ -73,8 +73,8 @@ def _recording(monkeypatch, module, trainer_module=None) -> list[tuple[str, int]
 
 
 def _sft(tiny_model_dir, workdir, micro: int):
-    from toolpast.stages.data import knowledge_rows
     from toolpast.stages.sft import run_sft
+    from toolpast.tooluse.data import knowledge_rows
 
     cfg = smoke().sft.model_copy(update={"steps": 2, "batch_size": 4, "micro_batch_size": micro, "max_length": 48})
     rows = knowledge_rows(["finance"], RunConfig())[:8]
@@ -102,15 +102,15 @@ def test_sft_micro_batches_accumulate_to_the_same_step(tiny_model_dir, tmp_path,
 
 def test_grpo_rolls_out_the_whole_group_once_per_step_whatever_the_micro_batch(tiny_model_dir, tmp_path,
                                                                               monkeypatch):
-    from toolpast.stages.data import rl_tasks
-    from toolpast.stages.rl import run_rl
+    from toolpast.tooluse.data import rl_tasks
+    from toolpast.tooluse.rl import run_rl
 
     cfg = smoke()
     rl = cfg.rl.model_copy(update={"steps": 1, "micro_batch_size": 1})  # group 4 = 4 micro-batches
     import toolpast.stages.grpo
-    import toolpast.stages.rl
+    import toolpast.tooluse.rl
 
-    seen = _recording(monkeypatch, toolpast.stages.rl, toolpast.stages.grpo)
+    seen = _recording(monkeypatch, toolpast.tooluse.rl, toolpast.stages.grpo)
     run_rl(tiny_model_dir, rl_tasks(cfg)[:4], rl, tmp_path, 0, "float32")
     assert sorted(seen) == [("accumulation", 4), ("micro", 1)]  # TRL: 4 passes of 1 episode, one rollout of 4
     rows = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]

@@ -1,3 +1,4 @@
+import argparse
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,62 @@ def test_stage_commands_have_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(command)
     assert exit_info.value.code == 0 and "--out" in capsys.readouterr().out
+
+
+# `toolpast --help`'s commands, in its order, as they were before each command module registered its own
+TOP_LEVEL = ["run", "sweep", "sft", "rl", "skill", "eval", "leaderboard", "analyze", "bench", "feasibility",
+             "categories", "serve", "qa"]
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = (), funcs: tuple = ()):
+    """(path, parser, the func it runs: its own default or the nearest group's) of every subcommand, nested ones
+    included, in the order `--help` lists them."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                here = (*funcs, sub.get_default("func"))
+                yield (*path, name), sub, next((f for f in reversed(here) if f is not None), None)
+                yield from _commands(sub, (*path, name), here)
+
+
+def _is_group(parser: argparse.ArgumentParser) -> bool:
+    return any(isinstance(a, argparse._SubParsersAction) for a in parser._actions)
+
+
+def test_every_command_comes_from_a_registered_module():
+    """Each register function of toolpast.cli adds its commands to a bare parser: together they are exactly
+    build_parser's commands (nested ones included, none added twice), and each command runs a function of the
+    package whose module registered it."""
+    from toolpast.cli import REGISTERS, build_parser
+
+    registered: dict[tuple[str, ...], str] = {}
+    for register in REGISTERS:
+        assert register.__module__.endswith(".cli"), register
+        package = register.__module__.rpartition(".")[0]
+        bare = argparse.ArgumentParser(prog="toolpast")
+        register(bare.add_subparsers(dest="command", required=True))
+        added = list(_commands(bare))
+        assert added, f"{register.__module__}.{register.__name__} added no command"
+        for path, parser, func in added:
+            assert path not in registered, f"{' '.join(path)}: registered by {registered[path]} and {package}"
+            registered[path] = package
+            if not _is_group(parser):
+                assert func is not None and func.__module__.startswith(package + "."), (path, func)
+    whole = [path for path, _, _ in _commands(build_parser())]
+    assert sorted(whole) == sorted(registered) and len(whole) == len(set(whole))
+    assert [path[0] for path in whole if len(path) == 1] == TOP_LEVEL
+
+
+def test_help_lists_the_same_commands_as_before(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the usage on one line
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: toolpast [-h] {{{','.join(TOP_LEVEL)}}} ...\n"), out
+    listed = [line.split()[0] for line in out.split("positional arguments:")[1].split("options:")[0].splitlines()
+              if line.startswith("    ") and not line.startswith("     ")]
+    assert listed == TOP_LEVEL
 
 
 def test_categories_lists_finance(capsys):
@@ -86,13 +143,13 @@ def test_export_to_a_directory_is_refused_before_any_stage(command, capsys, tmp_
 
 
 def test_a_stage_locked_by_another_run_is_one_line(capsys, monkeypatch):
-    import toolpast.pipeline
+    import toolpast.tooluse.pipeline
     from toolpast.artifacts import StageLocked
 
     def locked(*args, **kwargs):
         raise StageLocked("/home/artifacts/rl/abc.partial is being written by live process 42; wait for it or kill it")
 
-    monkeypatch.setattr(toolpast.pipeline, "run_pipeline", locked)
+    monkeypatch.setattr(toolpast.tooluse.pipeline, "run_pipeline", locked)
     assert main(["run", *SMOKE]) == 2
     err = capsys.readouterr().err
     assert err == "toolpast: error: /home/artifacts/rl/abc.partial is being written by live process 42; wait for " \
@@ -100,12 +157,12 @@ def test_a_stage_locked_by_another_run_is_one_line(capsys, monkeypatch):
 
 
 def test_a_bug_keeps_its_traceback(monkeypatch):
-    import toolpast.pipeline
+    import toolpast.tooluse.pipeline
 
     def bug(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(toolpast.pipeline, "run_pipeline", bug)
+    monkeypatch.setattr(toolpast.tooluse.pipeline, "run_pipeline", bug)
     with pytest.raises(KeyError):
         main(["run", *SMOKE])
 
@@ -190,14 +247,14 @@ def test_a_corrupt_stage_manifest_is_one_line_naming_it_and_the_fix(capsys, monk
     line (no pydantic dump naming no file)."""
     import re
 
-    import toolpast.pipeline
+    import toolpast.tooluse.pipeline
     from toolpast.artifacts import ArtifactStore
 
     store = ArtifactStore(tmp_path)
     done, _ = store.run("sft_target", {"k": 1}, lambda w: None)
     manifest = done.path / "manifest.json"
     manifest.write_text(manifest.read_text()[:60])
-    monkeypatch.setattr(toolpast.pipeline, "run_pipeline",
+    monkeypatch.setattr(toolpast.tooluse.pipeline, "run_pipeline",
                         lambda *a, **k: store.run("sft_target", {"k": 1}, lambda w: None))
     assert main(["run", *SMOKE]) == 2
     assert re.fullmatch(f"toolpast: error: {re.escape(str(manifest))}: not a valid stage manifest: not JSON, or cut "

@@ -1,8 +1,10 @@
 import pytest
 
-from toolpast.config import RunConfig
+import toolpast.qa.presets  # noqa: F401  (each suite registers its presets when its module is imported)
+import toolpast.tooluse.presets  # noqa: F401
 from toolpast.overrides import apply_overrides, describe_fields
-from toolpast.presets import PRESETS, get_preset
+from toolpast.presets import PRESETS, get_preset, register
+from toolpast.tooluse.config import RunConfig
 
 
 def test_nested_override_is_validated():
@@ -35,7 +37,7 @@ def test_presets_are_valid_configs(suite, name):
 def test_every_suite_offers_the_same_preset_names():
     assert {suite: list(presets) for suite, presets in PRESETS.items()} == {
         "tool-use": ["smoke", "cpu", "paper"], "squad": ["smoke", "cpu", "paper"], "loogle": ["smoke", "cpu", "paper"]}
-    assert isinstance(get_preset("cpu"), RunConfig)
+    assert isinstance(get_preset("cpu", "tool-use"), RunConfig)
 
 
 @pytest.mark.parametrize("suite", sorted(PRESETS))
@@ -44,10 +46,29 @@ def test_unknown_preset(suite):
         get_preset("huge", suite)
 
 
+def test_the_registry_knows_no_suite_and_refuses_a_name_twice():
+    """toolpast.presets imports no suite: a suite whose presets module was not imported is named as missing, and
+    registering a preset name twice is refused rather than silently replacing the first."""
+    import ast
+    from pathlib import Path
+
+    import toolpast.presets as registry
+
+    tree = ast.parse(Path(registry.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.startswith(("toolpast", "toolenv"))}
+    with pytest.raises(ValueError, match="no presets registered for suite 'nope'.*import the suite's presets"):
+        get_preset("cpu", "nope")
+    with pytest.raises(ValueError, match=r"registers preset\(s\) \['cpu'\] twice"):
+        register("tool-use", {"cpu": lambda: None})
+
+
 def test_grpo_settings_are_declared_once():
     """Tool-use RL and QA RL extend one GRPO base; only their own fields and defaults differ."""
-    from toolpast.config import GRPOSettings, RLConfig
+    from toolpast.config import GRPOSettings
     from toolpast.qa.config import QARLConfig
+    from toolpast.tooluse.config import RLConfig
 
     shared = set(GRPOSettings.model_fields)
     assert issubclass(RLConfig, GRPOSettings) and issubclass(QARLConfig, GRPOSettings)
@@ -125,7 +146,7 @@ def test_a_bool_is_not_a_number(suite, sets, message):
 def test_a_preset_cannot_hold_a_bool_for_a_number_either():
     from pydantic import ValidationError
 
-    from toolpast.config import RLConfig
+    from toolpast.tooluse.config import RLConfig
 
     with pytest.raises(ValidationError, match="valid integer"):
         RLConfig(steps=True)
@@ -164,10 +185,10 @@ def test_an_unknown_suite_option_names_the_bad_key_and_the_valid_ones(sets, mess
 def test_every_command_refuses_bad_settings_in_one_line_before_any_work(argv, tmp_path, capsys, monkeypatch):
     from toolpast.cli import main
 
-    for module, name in [("toolpast.stages.sft", "run_sft"), ("toolpast.stages.rl", "run_rl"),
-                         ("toolpast.evaluate", "evaluate"), ("toolpast.qa.squad_run", "run_squad"),
-                         ("toolpast.qa.loogle_run", "run_loogle"), ("toolpast.dry_run", "dry_run"),
-                         ("toolpast.pipeline", "run_pipeline"), ("toolpast.sweep", "run_sweep")]:
+    for module, name in [("toolpast.stages.sft", "run_sft"), ("toolpast.tooluse.rl", "run_rl"),
+                         ("toolpast.tooluse.evaluate", "evaluate"), ("toolpast.qa.squad_run", "run_squad"),
+                         ("toolpast.qa.loogle_run", "run_loogle"), ("toolpast.tooluse.dry_run", "dry_run"),
+                         ("toolpast.tooluse.pipeline", "run_pipeline"), ("toolpast.tooluse.sweep", "run_sweep")]:
         monkeypatch.setattr(f"{module}.{name}", lambda *a, _name=name, **k: pytest.fail(f"{_name} started"))
     out = tmp_path / "out"
     assert main([a.replace("OUT", str(out)) for a in argv] + ["--preset", "smoke"]) == 2

@@ -1,6 +1,6 @@
 """Stage keys and build ids are content addresses: the same run in two homes gets the same ids (and one leaderboard
 row per evaluation after a merge), a forced rebuild still rebuilds everything downstream, and the code a stage
-runs is part of its key (editing stages/rl.py changes RL's key, editing a README or the leaderboard page does not).
+runs is part of its key (editing tooluse/rl.py changes RL's key, editing a README or the leaderboard page does not).
 
 The pipeline runs for real (stage wiring, store, vector extract and inject, evaluation of the tiny model) except
 that SFT and GRPO are replaced by a copy of their start model: training costs a minute and proves nothing here.
@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-import toolpast.tool_stages as tool_stages
+import toolpast.tooluse.stages as tool_stages
 from toolpast.artifacts import Artifact, ArtifactStore
 from toolpast.codehash import CodeIndex, package_dirs
 from toolpast.leaderboard.merge import merge_boards
-from toolpast.pipeline import run_pipeline
-from toolpast.presets import smoke
-from toolpast.stages.runner import STAGE_CODE, Runner, stage_code
+from toolpast.stages.runner import Runner, stage_code
+from toolpast.tooluse.pipeline import run_pipeline
+from toolpast.tooluse.presets import smoke
+from toolpast.tooluse.stages import STAGE_CODE
 
 
 def _copy_model(start_model, rows, cfg, workdir, seed, dtype, title="", choice=None) -> dict:
@@ -107,7 +108,7 @@ def _tree(tmp_path: Path, name: str, packages: list[Path] | None = None) -> Path
 
 def _digests(root: Path) -> dict[str, str]:
     index = CodeIndex([root / "toolpast", root / "toolenv"])
-    return {kind: index.digest(roots, ("toolpast.tool_stages",)) for kind, roots in STAGE_CODE.items()}
+    return {kind: index.digest(roots, ("toolpast.tooluse.stages",)) for kind, roots in STAGE_CODE.items()}
 
 
 def _edit(path: Path) -> None:
@@ -125,7 +126,7 @@ def test_code_digest_follows_exactly_the_code_a_stage_runs(tmp_path):
     _edit(root / "toolpast" / "cli.py")
     assert _digests(root) == before  # docs, the CLI and the leaderboard page are no stage's code
 
-    _edit(root / "toolpast" / "stages" / "rl.py")
+    _edit(root / "toolpast" / "tooluse" / "rl.py")
     after = _digests(root)
     assert {kind for kind in before if after[kind] != before[kind]} == {"rl"}
 
@@ -139,7 +140,7 @@ def test_code_digest_follows_exactly_the_code_a_stage_runs(tmp_path):
     assert {"rl", "eval", "sft_source"} <= changed
 
     before = _digests(root)
-    _edit(root / "toolpast" / "tool_stages.py")  # the stages' build functions live there
+    _edit(root / "toolpast" / "tooluse" / "stages.py")  # the stages' build functions live there
     assert all(digest != before[kind] for kind, digest in _digests(root).items())
 
 
@@ -149,7 +150,8 @@ def test_runner_keys_a_stage_by_its_code(tmp_path):
     def build(workdir):
         return {}
 
-    artifact = Runner(store, set()).stage("rl", {"k": 1}, build)
-    assert artifact.manifest.spec == {"k": 1, "code": stage_code("rl", build)}
-    assert stage_code("rl", build) != stage_code("vector", build)
+    artifact = Runner(store, set(), code=STAGE_CODE).stage("rl", {"k": 1}, build)
+    assert artifact.manifest.spec == {"k": 1, "code": stage_code("rl", build, STAGE_CODE)}
+    assert stage_code("rl", build, STAGE_CODE) != stage_code("vector", build, STAGE_CODE)
+    assert stage_code("rl", build) == stage_code("vector", build)  # a runner told no kinds: the home's closure
     assert stage_code("qa_rl", build) == stage_code("qa_other", build)  # unknown kinds: all of the packages

@@ -3,7 +3,7 @@
 import pytest
 
 from toolpast import cpu_bf16
-from toolpast.presets import get_preset
+from toolpast.tooluse.presets import get_preset
 
 
 @pytest.fixture(autouse=True)

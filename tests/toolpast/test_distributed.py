@@ -48,8 +48,8 @@ def test_rank_world_size_and_round_robin_shards_from_the_launcher_environment(mo
 
 def test_deepspeed_launch_is_checked_before_training(monkeypatch):
     """ZeRO 1-3 save the fp32 master weights (tests/toolpast/stages/test_zero3_save.py); stage 0 cannot."""
-    from toolpast.pipeline import check_config
-    from toolpast.presets import get_preset
+    from toolpast.tooluse.pipeline import check_config
+    from toolpast.tooluse.presets import get_preset
 
     cfg = get_preset("smoke").model_copy(update={"target": "finance"})
     check_config(cfg)
@@ -89,9 +89,9 @@ def _sharp_model(tiny_model_dir: Path, out: Path) -> Path:
 
 
 def _eval_setup():
-    from toolpast.config import EvalConfig
-    from toolpast.presets import get_preset
-    from toolpast.stages.data import category_tasks
+    from toolpast.tooluse.config import EvalConfig
+    from toolpast.tooluse.data import category_tasks
+    from toolpast.tooluse.presets import get_preset
 
     cfg = get_preset("smoke").model_copy(update={"target": "finance"})
     return category_tasks(cfg.model_copy(update={"eval": cfg.eval.model_copy(update=EVAL)}), "finance"), \
@@ -110,9 +110,9 @@ def _fails_on_main(workdir: Path) -> dict:
 def _worker(out: Path, model_dir: Path) -> None:
     """One rank of the two-process scenario (run by torchrun); writes out/report-<rank>.json."""
     from toolpast.artifacts import ArtifactStore
-    from toolpast.evaluate import evaluate
     from toolpast.stages.context import StageContext
     from toolpast.stages.runner import Runner
+    from toolpast.tooluse.evaluate import evaluate
 
     me = distributed.rank()
     report: dict = {"rank": me, "world": distributed.world_size()}
@@ -129,7 +129,7 @@ def _worker(out: Path, model_dir: Path) -> None:
         return run(*args, **kwargs)
 
     store.run = counted
-    runner = Runner(store, set())
+    runner = Runner(store, set(), collective=frozenset({"eval"}))
     calls = []
 
     def collective(workdir: Path) -> dict:
@@ -160,8 +160,8 @@ def _worker(out: Path, model_dir: Path) -> None:
 @pytest.fixture(scope="module")
 def two_ranks(tiny_model_dir, tmp_path_factory):
     """Reference evaluation in this process, then the scenario under `torchrun --nproc_per_node 2`."""
-    from toolpast.evaluate import evaluate
     from toolpast.stages.context import StageContext
+    from toolpast.tooluse.evaluate import evaluate
 
     out = tmp_path_factory.mktemp("ranks")
     model = _sharp_model(tiny_model_dir, out / "sharp")

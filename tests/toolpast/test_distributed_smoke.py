@@ -1,7 +1,7 @@
 """The smoke pipeline under `torchrun --nproc_per_node 2` (gloo, CPU) against the same run in one process: the
 same leaderboard, the same stages, and nothing written twice or left behind. (torchrun, not `accelerate launch
---num_processes 2 --cpu`: accelerate 1.15 starts one process for that unless given an MPI hostfile; see README
-"Scaling up (GPUs)".)
+--num_processes 2 --cpu`: accelerate 1.15 starts one process for that unless given an MPI hostfile; see
+docs/scaling.md.)
 
 What must match and what need not: evaluation (and so the leaderboard's metrics and per-task outcomes) must be
 identical; the trained weights are not bit-identical across world sizes (DDP averages the two ranks' gradients in

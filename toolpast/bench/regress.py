@@ -71,11 +71,11 @@ def _transcript_digest(episodes_jsonl: Path) -> str:
 
 def measure(cfg: RegressConfig, command: str) -> tuple[Leaderboard, dict[str, str]]:
     """Evaluate the task set; returns the board and each entry's transcript digest."""
-    from toolpast.config import EvalConfig
-    from toolpast.evaluate import evaluate, metrics_and_outcomes
     from toolpast.models import resolve_model
     from toolpast.models.identity import weights_sha256
     from toolpast.stages.context import StageContext
+    from toolpast.tooluse.config import EvalConfig
+    from toolpast.tooluse.evaluate import evaluate, metrics_and_outcomes
 
     model_dir = resolve_model(cfg.model)
     eval_cfg = EvalConfig(tasks=cfg.tasks, batch_size=cfg.tasks * 2, max_turns=cfg.max_turns,

@@ -147,9 +147,9 @@ class ScriptedGenerator:
 
 def run_script(name: str, tasks: list, book: str, tokenizer, max_new_tokens: int) -> dict:
     """One row: the episodes of `tasks` under script `name`, graded and summarised with evaluation's code."""
-    from toolpast.evaluate import summarise
     from toolpast.rollout.chat_tokens import ChatTokens
     from toolpast.rollout.episodes import run_episodes
+    from toolpast.tooluse.evaluate import summarise
 
     queries = [t.query for t in tasks]
     if len(set(queries)) != len(queries):

@@ -77,7 +77,7 @@ def final_lines(largest: SizeResult) -> list[str]:
     """Machine-greppable summary of the largest model measured; the last line is the headline ratio.
 
     `wall_ratio_vs_mergekit` is the two-step (extract, then inject: the vector written once and reused for every
-    target), the operation the README's and the issue's target name; it also writes and re-reads the vector,
+    target), the operation docs/results.md's "Skill-vector memory" target names; it also writes and re-reads the vector,
     which mergekit's task_arithmetic (target + (rl - sft) in one process) never does, so its floor (a plain copy of
     its bytes) is reported against mergekit too. The like-for-like computation, `inject --rl --sft`, is
     `fused_over_mergekit_wall` above it. Both are measured with the inputs' weights digests recorded, as the

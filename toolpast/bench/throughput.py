@@ -58,8 +58,8 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
                          batch_size: int = 16, max_turns: int = 4, max_new_tokens: int = 64, repeats: int = 3,
                          sequential_repeats: int = 1, world_seed: int = 0, dtype: str = "float32",
                          console: Console | None = None) -> int:
+    from toolpast.distributed import device_kind
     from toolpast.models import load_model, load_tokenizer, resolve_model
-    from toolpast.stages.training import device_kind
 
     out = console or Console()
     if not out.is_terminal:  # logs and CI: rich would wrap the table at 80 columns

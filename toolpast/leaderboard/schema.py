@@ -94,7 +94,7 @@ class TaskOutcome(Record):
 
 class Feasibility(Record):
     """Rung 0 of an evaluation: how many of its tasks the oracle itself solves under the budget it ran with
-    (toolpast.feasibility: the oracle replayed token-exact with the model's tokenizer)."""
+    (toolpast.tooluse.feasibility: the oracle replayed token-exact with the model's tokenizer)."""
 
     budget: str = Field(description="Turns x new tokens per turn (and context) the evaluation ran under.")
     tasks: int = Field(ge=0)

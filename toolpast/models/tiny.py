@@ -2,7 +2,8 @@
 
 Tests and the `smoke` preset need a real transformers model with a real chat template that costs nothing and
 needs no download. The tokenizer is a byte-level BPE trained on toolenv's protocol and docs text (so tool
-names tokenise sensibly) with ChatML special tokens, so it formats chats exactly like SmolLM2 and Qwen2.5.
+names tokenise sensibly; the text is the committed `tiny_corpus.json`, written by scripts/tiny_corpus.py, so this
+module reaches no suite) with ChatML special tokens, so it formats chats exactly like SmolLM2 and Qwen2.5.
 Everything is seeded: the same spec gives the same weights byte for byte.
 """
 
@@ -19,16 +20,14 @@ CHATML_TEMPLATE = (
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 
 
-def _training_text() -> list[str]:
-    """Text the BPE merges are learned from: every category's docs plus the protocol's vocabulary."""
-    import toolenv
+CORPUS_FILE = Path(__file__).with_name("tiny_corpus.json")
 
-    texts = ["Thought: Action: Action Input: Observation: Finish give_answer final_answer give_up_and_restart"]
-    for slug in toolenv.list_categories():
-        category = toolenv.get_category(slug, seed=0)
-        texts.append(category.docs_text())
-        texts.extend(category.knowledge_corpus()[:20])
-    return texts
+
+def _training_text() -> list[str]:
+    """Text the BPE merges are learned from: every native category's docs plus the protocol's vocabulary."""
+    import json
+
+    return json.loads(CORPUS_FILE.read_text(encoding="utf-8"))
 
 
 def build_tiny_random(out_dir: Path, seed: int = 0, vocab_size: int = 2048, hidden_size: int = 64,

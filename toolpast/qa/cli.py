@@ -1,6 +1,6 @@
 """The `toolpast qa` command group: QA suites (SQuAD under SEAL's protocol, LooGLE) and their grading.
 
-Kept out of toolpast/cli.py so the group grows here; cli.py only calls `add_qa_parser(sub)`.
+Kept out of toolpast/cli.py so the group grows here; cli.py only calls `register(sub)`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def cmd_qa_calibrate(args) -> int:
     return 0
 
 
-def add_qa_parser(subparsers) -> argparse.ArgumentParser:
+def register(subparsers) -> argparse.ArgumentParser:
     """Add `qa` and its subcommands to the top-level subparsers; returns the `qa` parser."""
     qa = subparsers.add_parser("qa", help="QA suites (SQuAD/SEAL, LooGLE) and their grading.")
     qa_sub = qa.add_subparsers(dest="action", required=True)

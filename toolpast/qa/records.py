@@ -27,6 +27,3 @@ class Passage(BaseModel):
     implications: dict[str, list[str]] = Field(
         default_factory=dict,
         description="Synthetic implication completions by writer: 'qwen', 'gpt41' (SEAL's files), 'self'.")
-
-
-QADocument = Passage  # a LooGLE document is a long passage

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from toolpast.overrides import add_config_options, apply_overrides, flag_sets, settings_epilog
-from toolpast.presets import PRESETS, get_preset
+from toolpast.presets import names as preset_names
 from toolpast.qa.config import LoogleConfig, QARunConfig, SquadConfig
+from toolpast.qa.presets import get_preset
 
 STAGES = ("qa_source_sft", "qa_rl", "qa_vector", "qa_inject", "qa_implications", "qa_answers", "qa_cpt_sft")
 # flags that are --set written short: flag -> config path (the suite's own ones go before --set, these after)
@@ -56,7 +57,7 @@ def cmd_qa_loogle(args) -> int:
 
 
 def _common(parser: argparse.ArgumentParser, suite: str) -> None:
-    add_config_options(parser, QARunConfig, list(PRESETS[suite]), "smoke (tiny random model, seconds), cpu "
+    add_config_options(parser, QARunConfig, preset_names(suite), "smoke (tiny random model, seconds), cpu "
                        "(SmolLM2-135M, default), paper (Qwen2.5-7B).")
     parser.add_argument("--lam", type=float, help="Skill vector scale lambda (default 1).")
     parser.add_argument("--knowledge", nargs="+", metavar="K",

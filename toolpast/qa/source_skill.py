@@ -1,11 +1,11 @@
 """The QA skill vector of PaST: SFT on source passages, GRPO on their questions, v = theta_rl - theta_sft.
 
 Source passages are SQuAD passages disjoint from the evaluation passages (`squad_data.source_passages`), dealt
-round-robin into K disjoint parts (`stages.data.subset`) and refined over K rounds (`stages.rounds`, DESIGN.md
-section 1): round k SFTs the base on part k's passages (+ implications), runs GRPO from sft_k + v_(k-1) on part
-k's questions, closed-book, reward = the grader's verdict, and takes v_k = rl_k - sft_k; v_K is injected into
-targets. Every step is a cached stage (`$TOOLPAST_HOME/artifacts/qa_*`), keyed by its config and its inputs'
-builds, so a rerun reuses the vector and a killed SFT or RL resumes from its last checkpoint.
+round-robin into K disjoint parts (`stages.rounds.subset`) and refined over K rounds (`stages.rounds`, docs/method.md
+section 1): round k SFTs the base on part k's passages (+ implications), runs GRPO from sft_k + v_(k-1) on part k's
+questions, closed-book, reward = the grader's verdict, and takes v_k = rl_k - sft_k; v_K is injected into targets. Every
+step is a cached stage (`$TOOLPAST_HOME/artifacts/qa_*`), keyed by its config and its inputs' builds, so a rerun reuses
+the vector and a killed SFT or RL resumes from its last checkpoint.
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from toolpast.qa.answer import passage_questions
 from toolpast.qa.config import QARunConfig
 from toolpast.qa.records import Passage
 from toolpast.qa.sequences import passage_sequences
-from toolpast.stages.data import subset
 from toolpast.stages.model_ref import Model
-from toolpast.stages.rounds import REFINE_LAMBDA, Round, RoundStages, refine_rounds
+from toolpast.stages.rounds import REFINE_LAMBDA, Round, RoundStages, refine_rounds, subset
 from toolpast.stages.runner import Runner
 from toolpast.stages.skill_stages import inject_stage, vector_stage
 

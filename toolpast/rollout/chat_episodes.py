@@ -34,11 +34,6 @@ class ChatEpisodeRecord:
     def model_tokens(self) -> int:
         return self.reported_tokens + self.estimated_tokens
 
-    @property
-    def tokens_estimated(self) -> bool:
-        """True when some of `model_tokens` is a character-count estimate rather than the server's usage."""
-        return self.estimated_tokens > 0
-
     def add(self, result: ChatResult) -> None:
         self.turns += 1
         if result.completion_tokens is None:

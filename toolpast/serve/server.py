@@ -12,11 +12,11 @@ import ipaddress
 import signal
 import sys
 
-from toolenv.http_body import CLIENT_TIMEOUT_S, BodyRefused, JsonHandler, JsonServer, read_body, send_json
+from toolenv.http_body import CLIENT_TIMEOUT_S, BodyRefused, JsonHandler, JsonServer, read_body
 from toolpast.serve.app import ChatApp
 from toolpast.serve.schema import error_body
 
-__all__ = ["ChatServer", "is_loopback", "send_json", "serve"]
+__all__ = ["ChatServer", "is_loopback", "serve"]
 
 _MAX_BODY = 16 << 20
 

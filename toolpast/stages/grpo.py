@@ -4,7 +4,7 @@ progress view writing `train_log.jsonl`, exact resume from the newest checkpoint
 
 A suite brings only what differs (`GRPOJob`): its dataset rows, its reward functions, its own GRPOConfig options
 (batching, completion length, advantage scaling) and, for multi-turn episodes, a `rollout_func`: the tool-use RL
-(`stages/rl.py`) rolls out toolenv episodes and rewards the environment's grade; the QA RL (`qa/qa_rl.py`)
+(`tooluse/rl.py`) rolls out toolenv episodes and rewards the environment's grade; the QA RL (`qa/qa_rl.py`)
 samples single answers and rewards the grader's verdict. A killed run resumes from its newest checkpoint and
 replays what the uninterrupted run would have done, each step logged once (`resume.py`).
 """

@@ -1,9 +1,9 @@
-"""Iterative skill refinement (PaST, DESIGN.md section 1), once for every suite: K rounds over disjoint parts.
+"""Iterative skill refinement (PaST, docs/method.md section 1), once for every suite: K rounds over disjoint parts.
 
 v_0 = 0. Round k: SFT the base on part k -> sft_k; start_k = sft_k + v_(k-1) (lambda 1, as in the paper; round 1
 starts from sft_1); RL from start_k on part k -> rl_k; v_k = rl_k - sft_k. The vector is taken against sft_k, not
 start_k, so v_k carries v_(k-1) forward plus what round k's RL added; v_K is the one injected. A suite supplies
-the round's stages as callables (its data, stage names and specs); how parts are dealt is `stages.data.subset`.
+the round's stages as callables (its data, stage names and specs); how parts are dealt is `subset`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,19 @@ from toolpast.artifacts import Artifact
 from toolpast.stages.model_ref import Model
 
 REFINE_LAMBDA = 1.0  # theta_sft_k + v_(k-1): the paper adds the previous vector at full scale
+Part = tuple[int, int]
+WHOLE: Part = (1, 1)  # (k, K): part k of K, 1-based
+
+
+def subset(items: list, part: Part, what: str = "items", setting: str = "refine_rounds") -> list:
+    """Part k of K of items, dealt round-robin (item i goes to part i % K + 1); WHOLE returns all of them.
+    `setting` names the config field that asked for K parts (in the error when there are fewer items)."""
+    k, rounds = part
+    if not 1 <= k <= rounds:
+        raise ValueError(f"part {k} of {rounds}: k must be in 1..{rounds}")
+    if rounds > len(items):
+        raise ValueError(f"{setting}={rounds} needs at least {rounds} {what}, found {len(items)}")
+    return items[k - 1::rounds]
 
 
 @dataclass(frozen=True)

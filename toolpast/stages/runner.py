@@ -15,23 +15,7 @@ from toolpast.artifacts import Artifact, ArtifactStore, stage_key
 from toolpast.codehash import code_digest, installed_index
 from toolpast.progress import console
 
-# Stages every rank of a multi-process run takes part in: the trainers (TRL takes the distributed setup from
-# accelerate) and the evaluation (sharded over the ranks). The others run on main alone (see Runner).
-COLLECTIVE = frozenset({"warmup", "sft_source", "sft_target", "rl", "eval"})
-_SFT = ("toolpast.stages.sft", "toolpast.stages.data")
-# The modules whose functions each tool-use stage's build function calls. A stage's key hashes their import
-# closure plus the module that defines its build function (toolpast/tool_stages.py for these, stages/skill_stages.py
-# for vector and inject; see stage_code and codehash.py), so editing stages/rl.py rebuilds RL and what follows it,
-# while editing an evaluation module keeps the trained models. A kind missing here (the QA suites') hashes the
-# import closure of the module that defines its build function.
-STAGE_CODE = {
-    "warmup": _SFT, "sft_source": _SFT, "sft_target": _SFT,
-    "rl": ("toolpast.stages.rl", "toolpast.stages.data"),
-    "vector": ("toolpast.stages.skill",),
-    "inject": ("toolpast.stages.skill",),
-    "orthogonality": ("toolpast.analysis",),
-    "eval": ("toolpast.evaluate", "toolpast.knowledge_probe", "toolpast.stages.data"),
-}
+CodeRoots = dict[str, tuple[str, ...]]  # stage kind -> the modules whose import closure its key hashes
 
 
 def build_id(artifact: Artifact) -> str:
@@ -40,13 +24,16 @@ def build_id(artifact: Artifact) -> str:
     return artifact.key
 
 
-def stage_code(kind: str, fn) -> str:
-    """The digest of the code a stage of this kind runs when built by `fn` (see STAGE_CODE)."""
+def stage_code(kind: str, fn, code: CodeRoots | None = None) -> str:
+    """The digest of the code a stage of this kind runs when built by `fn`. A suite names, per kind, the modules
+    whose functions the build calls (`code`; e.g. toolpast.tooluse.stages.STAGE_CODE): the key hashes their import
+    closure plus the module that defines `fn`, so editing an evaluation module keeps the trained models. A kind it
+    does not name hashes the import closure of the module defining `fn` (all of the packages if that is unknown)."""
     index = installed_index()
-    code = getattr(fn, "__code__", None)
-    home = index.module_of(code.co_filename) if code is not None else None
-    if kind in STAGE_CODE:
-        return code_digest(STAGE_CODE[kind], (home,) if home else ())
+    fn_code = getattr(fn, "__code__", None)
+    home = index.module_of(fn_code.co_filename) if fn_code is not None else None
+    if code and kind in code:
+        return code_digest(code[kind], (home,) if home else ())
     return code_digest((home,) if home else tuple(sorted(index.modules)))
 
 
@@ -56,23 +43,37 @@ class Runner:
     A forced stage is rebuilt once per run: a second request for the same key in the same run reuses that build.
 
     Under several processes (toolpast.distributed) only main calls the store: it decides reuse, takes the lock,
-    clears stale partial work and writes the manifest. A COLLECTIVE stage's function then runs on every rank:
+    clears stale partial work and writes the manifest. A collective stage's function then runs on every rank:
     main's function first tells the others the `.partial` directory (a broadcast that is also the barrier the
     others wait at), so no rank starts before main has prepared it. Any other stage runs on main alone. Either way
     main ends each stage by broadcasting the finished artifact, or its error, so the ranks never disagree on a
     reuse and never wait for a main that has failed.
     """
 
-    def __init__(self, store: ArtifactStore, force: set[str]):
+    def __init__(self, store: ArtifactStore, force: set[str], code: CodeRoots | None = None,
+                 collective: frozenset[str] = frozenset()):
+        """`code`: the suite's stage kinds -> the modules their builds call (see stage_code). `collective`: the
+        kinds every rank runs (the trainers, which take the distributed setup from accelerate, and a sharded
+        evaluation); any other kind runs on main alone."""
         self.store, self.force = store, force
+        self.code, self.collective = dict(code or {}), frozenset(collective)
         self.rebuilt: set[tuple[str, str]] = set()
         installed_index()  # read the code now: a run keys its stages by the code it started with
 
-    def stage(self, name: str, spec: dict, fn) -> Artifact:
+    def stage(self, name: str, spec: dict, fn, check=None, about=None) -> Artifact:
+        """Build (or reuse) stage `name`, then run `check(artifact)` on its result, reused or new, on every rank: a
+        result that must not be used raises there. `about` describes the stage for a plan (stages.plan; a
+        PlanningRunner calls it, this runner does not)."""
+        artifact = self._stage(name, spec, fn)
+        if check is not None:
+            check(artifact)
+        return artifact
+
+    def _stage(self, name: str, spec: dict, fn) -> Artifact:
         kind = name.split(":")[0]
-        spec = {**spec, "code": stage_code(kind, fn)}
+        spec = {**spec, "code": stage_code(kind, fn, self.code)}
         if not distributed.is_main():
-            return self._follow(kind, fn)
+            return self._follow(kind, fn, kind in self.collective)
         key = (kind, stage_key(kind, spec))
         started = time.time()
 
@@ -83,7 +84,7 @@ class Runner:
             return outputs
 
         try:
-            artifact, reused = self.store.run(kind, spec, everyone if kind in COLLECTIVE else fn,
+            artifact, reused = self.store.run(kind, spec, everyone if kind in self.collective else fn,
                                               force=kind in self.force and key not in self.rebuilt)
         except BaseException as error:
             distributed.fail(error)
@@ -97,12 +98,12 @@ class Runner:
         return artifact
 
     @staticmethod
-    def _follow(kind: str, fn) -> Artifact:
+    def _follow(kind: str, fn, collective: bool) -> Artifact:
         """A non-main rank's side of `stage`: run main's partial directory when told to, then read the artifact
         main finished (never the store's lock, never a write in the store)."""
         message = distributed.broadcast()
         if message[0] == "run":
-            if kind not in COLLECTIVE:
+            if not collective:
                 raise RuntimeError(f"main asked rank {distributed.rank()} to run main-only stage {kind}")
             fn(Path(message[1]))
             distributed.barrier()

@@ -1,6 +1,6 @@
 """What SFT and RL share: TRL argument defaults set explicitly, checkpoint resume, and saving a merged model.
 
-TRL's defaults move between versions (DESIGN.md 4), so every option that matters is set here by name.
+TRL's defaults move between versions (docs/method.md section 4), so every option that matters is set here by name.
 """
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ import torch
 
 from toolpast.config import TrainConfig
 
-
 # TRL passes the old name to transformers itself; nothing for a toolpast user to act on.
 warnings.filterwarnings("ignore", message=r"`(is_)?gradient_checkpointing\w*` is deprecated")
-
-
-def device_kind() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def common_trainer_args(cfg: TrainConfig, output_dir: Path, seed: int, dtype: str,
@@ -28,6 +23,7 @@ def common_trainer_args(cfg: TrainConfig, output_dir: Path, seed: int, dtype: st
     """Keyword arguments accepted by both trl.SFTConfig and trl.GRPOConfig. `batch`: sequences per optimizer
     step when not cfg.batch_size (GRPO's group), split over devices and micro-batches by toolpast.batching."""
     from toolpast.batching import split_step
+    from toolpast.distributed import device_kind
 
     on_gpu = device_kind() == "cuda"
     return dict(

@@ -10,8 +10,7 @@ must not import torch (seconds of start-up on every `toolpast skill` call); the 
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from toolpast.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "BaseModelIdentity": "toolpast.vectors.manifest",
@@ -33,16 +32,4 @@ _EXPORTS = {
     "weights_sha256": "toolpast.vectors.checkpoint",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'toolpast.vectors' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

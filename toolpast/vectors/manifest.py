@@ -132,10 +132,6 @@ class VectorManifest(FileRecord):
     created_at: datetime = Field(default_factory=utc_now)
     toolpast_version: str = Field(default_factory=toolpast_version)
 
-    @property
-    def tensor_names(self) -> list[str]:
-        return list(self.tensors)
-
     def write(self, directory: str | Path) -> Path:
         return self.write_json(Path(directory) / MANIFEST_NAME)
 

@@ -6,8 +6,8 @@ import hashlib
 
 from toolpast import __version__
 from toolpast.artifacts import Manifest, canonical_json, package_versions
-from toolpast.config import RunConfig
 from toolpast.leaderboard.provenance import config_hash, from_manifest, from_process
+from toolpast.tooluse.config import RunConfig
 
 CFG = RunConfig()
 

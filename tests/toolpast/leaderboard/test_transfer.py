@@ -262,7 +262,7 @@ def test_pairs_from_two_recipes_are_refused_unless_asked(make_entry, tmp_path, c
 
 def test_a_lambda_sweep_writes_one_table_per_lambda(make_entry, tmp_path):
     """`toolpast sweep --set lam_sweep=[...]` gives several PaST entries per category: one section per lambda."""
-    from toolpast.sweep import write_outputs
+    from toolpast.tooluse.sweep import write_outputs
 
     board = _board(make_entry)
     halves = [_entry(make_entry, e.category, "past", set(range(10)), lam=0.5)
@@ -329,7 +329,7 @@ def test_page_shows_the_transfer_table_above_the_entries(make_entry, transfer_do
 
 @pytest.mark.parametrize("name", ["native_sweep_cpu", "native_sweep_cpu_3ep"])
 def test_committed_sweep_markdown_and_readme_table_equal_the_json(name):
-    """leaderboards/<name>.{json,md} and the README's copy of the table must not drift apart."""
+    """leaderboards/<name>.{json,md} and the copy of the table in docs/results.md must not drift apart."""
     from pathlib import Path
 
     from toolpast.leaderboard.merge import read_board
@@ -340,7 +340,7 @@ def test_committed_sweep_markdown_and_readme_table_equal_the_json(name):
     text = render_markdown(table, ladder(board, table, split="test"))
     assert (repo / "leaderboards" / f"{name}.md").read_text() == text
     in_readme = text.replace("### PaST transfer", "#### PaST transfer").replace("### Diagnostic", "#### Diagnostic")
-    assert in_readme.rstrip() in (repo / "README.md").read_text()
+    assert in_readme.rstrip() in (repo / "docs" / "results.md").read_text()
     assert len(table.rows) == 21
 
 

@@ -1,8 +1,8 @@
 """QA leaderboard entries: pooled metrics with a Wilson interval, per-passage outcomes, SEAL's passage mean."""
 
 from toolpast.leaderboard.schema import Leaderboard
-from toolpast.presets import get_preset
 from toolpast.qa.entries import QAResult, passage_mean, render_qa_table, to_entry
+from toolpast.qa.presets import get_preset
 
 CFG = get_preset("smoke", "squad")
 

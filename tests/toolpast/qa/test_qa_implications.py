@@ -7,8 +7,8 @@ import pytest
 
 from toolpast.models import load_model, load_tokenizer
 from toolpast.qa.config import ImplicationConfig
-from toolpast.presets import get_preset
 from toolpast.qa.implications import with_self_implications, write_implications
+from toolpast.qa.presets import get_preset
 from toolpast.qa.records import Passage, QAPair
 from toolpast.qa.sequences import passage_sequences
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from toolpast.leaderboard.schema import Leaderboard
-from toolpast.presets import get_preset
+from toolpast.qa.presets import get_preset
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 needs_data = pytest.mark.skipif(not (DATA / "squad" / "squad_val.json").is_file(), reason="shared data absent")

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from toolpast.artifacts import stage_key
-from toolpast.presets import get_preset
+from toolpast.qa.presets import get_preset
 from toolpast.qa.records import Passage, QAPair
 from toolpast.qa.source_skill import learn_qa_skill, passages_digest
 from toolpast.stages.model_ref import Model
@@ -22,10 +22,13 @@ class RecordingRunner:
         self.calls: list[tuple[str, dict]] = []
         self.outputs = outputs or {}
 
-    def stage(self, name, spec, fn):
+    def stage(self, name, spec, fn, check=None, about=None):
         self.calls.append((name, spec))
         key = stage_key(name, spec)
-        return SimpleNamespace(key=key, path=Path("/nowhere") / key, outputs=dict(self.outputs))
+        artifact = SimpleNamespace(key=key, path=Path("/nowhere") / key, outputs=dict(self.outputs))
+        if check is not None:  # the result check runs as the real runner runs it
+            check(artifact)
+        return artifact
 
 
 def _passages(n):

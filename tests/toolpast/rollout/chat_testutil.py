@@ -12,7 +12,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from toolpast.serve.server import send_json
+from toolenv.http_body import send_json
 
 
 def completion(content: str, finish_reason: str = "stop", tokens: int | None = 3) -> dict:

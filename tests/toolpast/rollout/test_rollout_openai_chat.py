@@ -131,7 +131,7 @@ def test_episodes_end_to_end_through_toolpast_serve(tiny_server, tiny_model_dir,
     for record in records:
         grade = record.episode.grade()  # a random model never solves a task, but every episode is graded
         assert record.episode.done and grade.n_steps == record.turns == 2 and not grade.success
-        assert record.model_tokens == 12 and not record.tokens_estimated and record.cut_off_turns == 2
+        assert record.model_tokens == 12 and record.estimated_tokens == 0 and record.cut_off_turns == 2
     # the first reply is the hf backend's greedy continuation of the same chat-templated prompt
     tokenizer = load_tokenizer(tiny_model_dir)
     hf = run_episodes(_episodes(3), HFGenerator(load_model(tiny_model_dir), tokenizer), ChatTokens(tokenizer), 1, 6)

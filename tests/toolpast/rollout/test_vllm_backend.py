@@ -12,11 +12,11 @@ import types
 import pytest
 
 import toolenv
-from toolpast.config import EvalConfig
-from toolpast.evaluate import evaluate
 from toolpast.rollout import vllm as backend
 from toolpast.rollout.seeds import episode_key, sample_seed
 from toolpast.stages.context import StageContext
+from toolpast.tooluse.config import EvalConfig
+from toolpast.tooluse.evaluate import evaluate
 
 EOS = 7
 

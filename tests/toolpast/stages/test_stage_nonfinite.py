@@ -8,12 +8,13 @@ from transformers import TrainerCallback
 
 import toolenv
 from toolpast.artifacts import ArtifactStore
-from toolpast.config import RLConfig, TrainConfig
+from toolpast.config import TrainConfig
 from toolpast.models import load_model
 from toolpast.stages.model_ref import Model
-from toolpast.stages.rl import run_rl
 from toolpast.stages.runner import Runner
 from toolpast.stages.sft import run_sft
+from toolpast.tooluse.config import RLConfig
+from toolpast.tooluse.rl import run_rl
 from toolpast.vectors.errors import NonFiniteModel
 
 ROWS = [{"text": f"The finance API quote_{i} returns the price of stock {i}."} for i in range(4)]

@@ -9,11 +9,11 @@ from safetensors.torch import load_file
 from transformers import TrainerCallback
 
 import toolenv
-import toolpast.stages.rl as rl_stage
-from toolpast.config import RLConfig, WarmupConfig
+import toolpast.tooluse.rl as rl_stage
 from toolpast.stages.resume import EpochSampler, truncate_log, whole_run_loss
-from toolpast.stages.rl import run_rl
 from toolpast.stages.sft import run_sft
+from toolpast.tooluse.config import RLConfig, WarmupConfig
+from toolpast.tooluse.rl import run_rl
 
 TIMING = {"step_time", "train_runtime", "train_samples_per_second", "train_steps_per_second"}
 

@@ -17,8 +17,13 @@ import torch
 from safetensors.torch import load_file
 
 import toolpast.stages.training as training
-from toolpast.stages.training import (ZERO_CHECKPOINT_DIR, ZERO_CHECKPOINT_TAG, check_launch, deepspeed_engine,
-                                      save_full_model)
+from toolpast.stages.training import (
+    ZERO_CHECKPOINT_DIR,
+    ZERO_CHECKPOINT_TAG,
+    check_launch,
+    deepspeed_engine,
+    save_full_model,
+)
 
 
 class FakeEngine:
@@ -204,7 +209,7 @@ def test_deepspeed_is_detected_from_the_trainer():
 
 
 def test_launch_check_reads_accelerates_deepspeed_environment(monkeypatch):
-    from toolpast.presets import get_preset
+    from toolpast.tooluse.presets import get_preset
 
     cfg = get_preset("smoke").model_copy(update={"target": "finance"})
     monkeypatch.setenv("ACCELERATE_DEEPSPEED_ZERO_STAGE", "0")

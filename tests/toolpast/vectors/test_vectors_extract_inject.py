@@ -27,7 +27,7 @@ def test_vector_is_rl_minus_sft_with_manifest(models, vector_dir):
         assert v.dtype == torch.float32
         assert torch.equal(v, rl[name].float() - sft[name].float()), name
     m = VectorManifest.load(vector_dir)
-    assert m.kind == "full_diff" and m.dtype == "float32" and set(m.tensor_names) == set(rl)
+    assert m.kind == "full_diff" and m.dtype == "float32" and set(m.tensors) == set(rl)
     assert m.base_model.model_type == "llama" and m.base_model.hidden_size == 32
     assert m.base_model.architectures == ["LlamaForCausalLM"]
     assert m.rl.weights_sha256 == weights_sha256(models["rl"]) != m.sft.weights_sha256
