@@ -44,6 +44,14 @@ def check_seed(seed: int) -> int:
     return seed
 
 
+def distinct(values: list, what: str) -> list:
+    """Refuse a list setting that names a value twice (it would run, and be reported, twice)."""
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(f"{what} names {', '.join(map(str, twice))} more than once")
+    return values
+
+
 Lambda = Annotated[float, AfterValidator(lambda lam: check_lambdas([lam])[0])]
 Seed = Annotated[int, AfterValidator(check_seed)]
 LearningRate = Annotated[float, Field(gt=0, le=1)]  # an Adam step larger than 1 only diverges

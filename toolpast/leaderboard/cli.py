@@ -11,7 +11,7 @@ from toolpast.subcommands import group
 def cmd_leaderboard_table(args) -> int:
     from toolpast.leaderboard.transfer import render_files
 
-    text = render_files(args.files, args.out, split=args.split, suite=args.suite, lam=args.lam,
+    text = render_files(args.files, args.out, split=args.split, suite=args.suite, lam=args.lam, keep=args.keep,
                         sft_data=args.sft_data, mixed_configs=args.allow_mixed_configs)
     print(args.out if args.out else text, end="\n" if args.out else "")
     return 0
@@ -70,6 +70,8 @@ def register(sub) -> None:
                                                                      "mix them; validation is for tuning only).")
     tab.add_argument("--suite", help="Which suite, when the files hold target categories of several.")
     tab.add_argument("--lam", type=float, help="Which PaST lambda, when a category has several.")
+    tab.add_argument("--keep", type=float, help="Which PaST vector, when sparsified ones are beside the dense one: "
+                                                "its kept share (1 = the dense vector).")
     tab.add_argument("--sft-data", help="Which SFT data protocol (docs, docs+trajectories), when several.")
     tab.add_argument("--allow-mixed-configs", action="store_true",
                      help="Compare a PaST entry with a target SFT of another run config (config hash: another "

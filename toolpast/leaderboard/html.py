@@ -16,6 +16,7 @@ from pathlib import Path
 from string import Template
 
 from toolpast.leaderboard import transfer as tr
+from toolpast.leaderboard.figures import render_forest, render_ladder
 from toolpast.leaderboard.paired import RESAMPLES, PairedDiff, past_vs_sft
 from toolpast.leaderboard.schema import Entry, Leaderboard
 from toolpast.leaderboard.table import ci_text, pass_ks, pct, points, variant_label
@@ -158,17 +159,38 @@ def _transfer_rows(table: tr.TransferTable) -> str:
     return "".join(rows)
 
 
-def render_transfer(board: Leaderboard) -> str:
-    """The paper's transfer table and the diagnostic ladder, when the board has >= 2 target categories."""
+def transfer_of(board: Leaderboard) -> tuple[tr.TransferTable, tr.Ladder] | str | None:
+    """The board's transfer table and ladder (>= 2 target categories), why there is none (a str), or None."""
     if len(tr.target_categories(board)) < 2:
-        return ""
+        return None
     try:
-        table = tr.transfer_table(board, split="test" if any(e.split == "test" for e in board.entries) else None)
-        steps = tr.ladder(board, table)
+        # beside sparsified vectors, the page shows the dense vector's table (`leaderboard table` prints each)
+        keep = 1.0 if any(e.variant.vector_keep for e in board.entries) else None
+        table = tr.transfer_table(board, split="test" if any(e.split == "test" for e in board.entries) else None,
+                                  keep=keep)
+        steps = tr.ladder(board, table, keep=keep)
     except ValueError as err:
-        return f'<p id="transfer" class="muted">No transfer table for this board: {escape(str(err))}</p>'
-    if len(table.rows) < 2:
+        return str(err)
+    return (table, steps) if len(table.rows) >= 2 else None
+
+
+def transfer_title(table: tr.TransferTable, board: Leaderboard) -> str:
+    """What the table is: the method, the model, how many RL-unseen targets, the split and the seeds."""
+    models = sorted({e.model.name for e in board.entries if e.variant.name == "past"})
+    seeds = len(table.seeds)
+    return (f"PaST transfer to {len(table.rows)} RL-unseen {table.suite or ''} targets".replace("  ", " ")
+            + f" ({', '.join(models)}; {table.split} split; {seeds} seed{'s' if seeds != 1 else ''})")
+
+
+def render_transfer(board: Leaderboard, found: tuple[tr.TransferTable, tr.Ladder] | str | None = None) -> str:
+    """The paper's transfer table with its forest plot and the diagnostic ladder with its picture, when the board
+    has >= 2 target categories (`found`: transfer_of(board), when already computed)."""
+    found = transfer_of(board) if found is None else found
+    if found is None:
         return ""
+    if isinstance(found, str):
+        return f'<p id="transfer" class="muted">No transfer table for this board: {escape(found)}</p>'
+    table, steps = found
     a = table.average
     where = ", ".join(x for x in (table.suite, f"{table.split} split", "closed book") if x)
     counts = (f'<p id="transfer-counts" data-nonnegative="{a.nonnegative}" data-positive="{a.positive}" '
@@ -178,8 +200,10 @@ def render_transfer(board: Leaderboard) -> str:
     parts = [f'<section id="transfer" data-split="{escape(table.split)}" data-seeds="{len(table.seeds)}">',
              f"<h2>Transfer: PaST vs target SFT ({escape(where)})</h2>",
              f'<table id="transfer-table"><thead><tr>{head}</tr></thead><tbody>{_transfer_rows(table)}</tbody></table>',
-             counts,
-             f'<p class="note">{escape(tr.method_note(table))}</p>', '<div id="ladder"><h3>Diagnostic ladder</h3>']
+             counts, "<p>PaST - target SFT per category, percentage points: squares are means, lines 95% intervals, "
+             "dots single seeds, the diamond the average and its interval.</p>", render_forest(table),
+             f'<p class="note">{escape(tr.method_note(table))}</p>', '<div id="ladder"><h3>Diagnostic ladder</h3>',
+             render_ladder(steps)]
     if steps.feasibility is not None:
         f = steps.feasibility
         parts.append(f'<p id="ladder-feasibility" data-feasible="{f.feasible}" data-tasks="{f.tasks}">'
@@ -224,7 +248,10 @@ def render_commands(board: Leaderboard) -> str:
     return f'<ul id="commands">{"".join(items)}</ul>'
 
 
-def page_title(board: Leaderboard) -> str:
+def page_title(board: Leaderboard, found: tuple[tr.TransferTable, tr.Ladder] | str | None = None) -> str:
+    """What the page shows: the transfer table when it has one, else the groups of entries it lists."""
+    if isinstance(found, tuple):
+        return transfer_title(found[0], board)
     groups = list(dict.fromkeys(f"{e.suite}/{e.category}" for e in board.entries))
     shown = ", ".join(groups[:8]) + (f" and {len(groups) - 8} more" if len(groups) > 8 else "")
     return f"toolpast leaderboard: {shown or 'no entries'}"
@@ -239,14 +266,15 @@ def render_page(board: Leaderboard) -> str:
     data = json.dumps(board.model_dump(mode="json"), sort_keys=True).replace("<", "\\u003c")
     template = Template(files("toolpast").joinpath("templates/leaderboard.html").read_text(encoding="utf-8"))
     models = sorted({e.model.name for e in board.entries})
+    found = transfer_of(board)
     page = template.substitute(
-        version=escape(__version__), title=escape(page_title(board)), n_entries=len(board.entries),
+        version=escape(__version__), title=escape(page_title(board, found)), n_entries=len(board.entries),
         summary=escape(f"{len(board.entries)} entries over {len(by_group)} suite/category groups; models: "
                        f"{', '.join(models) or '-'}."),
         table=render_table(board), bars="\n".join(render_bars(es, s, c) for (s, c), es in by_group.items()),
         diffs=render_diffs(board), commands=render_commands(board), data=data, resamples=f"{RESAMPLES:,}")
     # Above the entries table, as the paper shows it (inserted here so the template stays as it is).
-    return page.replace("<h2>Entries</h2>", render_transfer(board) + "\n<h2>Entries</h2>", 1)
+    return page.replace("<h2>Entries</h2>", render_transfer(board, found) + "\n<h2>Entries</h2>", 1)
 
 
 def write_page(board: Leaderboard, out: Path) -> Path:

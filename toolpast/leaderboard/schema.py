@@ -28,6 +28,9 @@ class Variant(Record):
                     "the target docs in the prompt (reference); source_sft / source_rl: the source's SFT and RL "
                     "models on the source's own test tasks (does RL help where it was trained?).")
     lam: float | None = Field(None, description="lambda of the injected skill vector (past only).")
+    vector_keep: float | None = Field(None, description="PaST with a sparsified skill vector: the share of each "
+                                                        "tensor's entries kept (largest magnitude, norm restored); "
+                                                        "None: the dense vector.")
     vector_id: str | None = Field(None, description="Artifact key of the skill vector (past only).")
     source_categories: list[str] = Field(default_factory=list, description="Where the skill vector was learned.")
     rounds: int | None = Field(None, description="Iterative skill refinement rounds K behind the vector (past only).")

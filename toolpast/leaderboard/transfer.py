@@ -35,6 +35,8 @@ TARGET_VARIANTS = ("base", "sft", "past")
 SOURCE_VARIANTS = ("source_sft", "source_rl")
 POOLED = "paired bootstrap, per-task differences averaged over seeds"
 STRATIFIED = "paired bootstrap over tasks, stratified by category"
+HIERARCHICAL = ("two-level paired bootstrap: seeds resampled, then tasks within each category and seed (the "
+                "interval holds the run-to-run spread of seeds as well as the tasks')")
 NO_INTERVAL = "no interval (some seeds lack per-task outcomes)"
 TIE = 1e-12  # |PaST - SFT| below this counts as zero (float noise of means over seeds)
 COMPARED = {"past": "sft", "source_rl": "source_sft"}  # variant -> the variant it is compared with
@@ -196,13 +198,15 @@ def _seed_order(s: Seed) -> int:
 
 def _setup(e: Entry) -> tuple:
     v = e.variant
-    return (e.model.name, v.lam, v.rounds, v.knowledge, v.setting, e.sft_data, tuple(v.source_categories))
+    return (e.model.name, v.lam, v.vector_keep, v.rounds, v.knowledge, v.setting, e.sft_data,
+            tuple(v.source_categories))
 
 
 def _describe(e: Entry) -> str:
     v = e.variant
     parts = [f"model={e.model.name}", f"lam={v.lam}", f"sft_data={e.sft_data}"]
-    parts += [f"{k}={x}" for k, x in (("rounds", v.rounds), ("knowledge", v.knowledge), ("setting", v.setting)) if x]
+    parts += [f"{k}={x}" for k, x in (("keep", v.vector_keep), ("rounds", v.rounds), ("knowledge", v.knowledge),
+                                      ("setting", v.setting)) if x]
     return ", ".join(parts)
 
 
@@ -211,7 +215,7 @@ def _pick(entries: list[Entry], what: str) -> Entry:
     setups = {_setup(e): e for e in entries}
     if len(setups) > 1:
         raise ValueError(f"{what}: {len(setups)} different setups ({'; '.join(sorted(map(_describe, setups.values())))}"
-                         "); pick one with lam= / sft_data=, or filter the board")
+                         "); pick one with lam= / keep= / sft_data=, or filter the board")
     return max(entries, key=entry_time)
 
 
@@ -286,6 +290,28 @@ def stratified_bootstrap(strata: list[np.ndarray], resamples: int = RESAMPLES, s
     for d in strata:
         total += np.asarray(d, dtype=float)[rng.integers(0, len(d), size=(resamples, len(d)))].mean(axis=1)
     low, high = np.quantile(total / len(strata), [0.025, 0.975])
+    return float(low), float(high)
+
+
+def hierarchical_bootstrap(cells: list[list[np.ndarray]], resamples: int = RESAMPLES,
+                           seed: int = 0) -> tuple[float, float]:
+    """Percentile 95% interval of the mean over categories of the mean over seeds of PaST - SFT, when seeds are
+    a sample too: each resample draws the seeds with replacement (one draw shared by every category: a seed is one
+    source RL and one vector for all targets), then each drawn (category, seed) cell's tasks with replacement.
+    `cells[c][s]`: the per-task differences of category c under seed s (every category has every seed)."""
+    if not cells or any(len(row) != len(cells[0]) for row in cells) or any(len(d) == 0 for row in cells for d in row):
+        raise ValueError("every category needs the same seeds, each with at least one task")
+    if resamples < 1:
+        raise ValueError(f"resamples must be >= 1 (got {resamples})")
+    rng = np.random.default_rng(seed)
+    seeds = len(cells[0])
+    drawn = rng.integers(0, seeds, size=(resamples, seeds))  # the seeds of each resample
+    total = np.zeros(resamples)
+    for row in cells:
+        means = np.stack([np.asarray(d, dtype=float)[rng.integers(0, len(d), size=(resamples, len(d)))].mean(axis=1)
+                          for d in row])  # (seed, resample): each cell's task-resampled mean
+        total += means[drawn, np.arange(resamples)[:, None]].mean(axis=1)
+    low, high = np.quantile(total / len(cells), [0.025, 0.975])
     return float(low), float(high)
 
 
@@ -377,7 +403,13 @@ def _average(rows: list[CategoryRow], seeds: list[Seed], groups: dict, resamples
     unpaired = [r.category for r in rows if any(sd.diff.method != PAIRED for sd in r.per_seed)]
     strata = [] if unpaired else [_pooled([(groups[(r.suite, r.category)][s]["past"],
                                             groups[(r.suite, r.category)][s]["sft"]) for s in r.seeds]) for r in rows]
-    if strata:
+    every_seed = len(seeds) > 1 and all(r.seeds == seeds for r in rows)
+    if strata and every_seed:
+        cells = [[np.array(list(_task_diffs(groups[(r.suite, r.category)][s]["past"],
+                                            groups[(r.suite, r.category)][s]["sft"]).values())) for s in seeds]
+                 for r in rows]
+        (low, high), method = hierarchical_bootstrap(cells, resamples, seed), HIERARCHICAL
+    elif strata:
         (low, high), method = stratified_bootstrap(strata, resamples, seed), STRATIFIED
     else:
         low, high, method = None, None, f"no interval ({', '.join(unpaired)} without per-task outcomes)"
@@ -389,23 +421,27 @@ def _average(rows: list[CategoryRow], seeds: list[Seed], groups: dict, resamples
                       negative=sum(m < -TIE for m in means))
 
 
-def _select(entries: list[Entry], suite: str | None, lam: float | None, sft_data: str | None) -> list[Entry]:
+def _select(entries: list[Entry], suite: str | None, lam: float | None, sft_data: str | None,
+            keep: float | None = None) -> list[Entry]:
+    """keep: the PaST vector's kept share (1 = the dense vector); None = any."""
     return [e for e in entries if (suite is None or e.suite == suite)
             and (lam is None or e.variant.name != "past" or e.variant.lam == lam)
+            and (keep is None or e.variant.name != "past" or (e.variant.vector_keep or 1.0) == keep)
             and (sft_data is None or e.variant.name == "base" or e.sft_data == sft_data)]
 
 
 def transfer_table(board: Leaderboard, *, split: str | None = None, suite: str | None = None,
                    lam: float | None = None, sft_data: str | None = None, mixed_configs: bool = False,
-                   resamples: int = RESAMPLES, seed: int = 0) -> TransferTable:
+                   resamples: int = RESAMPLES, seed: int = 0, keep: float | None = None) -> TransferTable:
     """One row per target category (closed book, both target SFT and PaST; sorted by name) and their average.
 
     Refuses a board that mixes splits (unless split= picks one), several suites (unless suite=), several PaST
-    lambdas / SFT data protocols for one category and seed (unless lam= / sft_data= picks one), or a PaST whose
+    lambdas / sparsified vectors / SFT data protocols for one category and seed (unless lam= / keep= (1 = the
+    dense vector) / sft_data= picks one), or a PaST whose
     run config (config hash) has no target SFT in the board (unless mixed_configs).
     """
     entries, split = _split(board, split)
-    groups = _groups(_select(entries, suite, lam, sft_data), TARGET_VARIANTS, mixed_configs)
+    groups = _groups(_select(entries, suite, lam, sft_data, keep), TARGET_VARIANTS, mixed_configs)
     targets = {k: v for k, v in groups.items() if any("sft" in vs and "past" in vs for vs in v.values())}
     suites = sorted({s for s, _ in targets})
     if len(suites) > 1:
@@ -461,7 +497,7 @@ def ladder(board: Leaderboard, table: TransferTable | None = None, *, split: str
                                                                     resamples=resamples, seed=seed),
                                                rl_step=vs["source_rl"].variant.rl_step))
     target_categories = {r.category for r in table.rows}
-    targets = [e for e in _select(entries, table.suite, select.get("lam"), select.get("sft_data"))
+    targets = [e for e in _select(entries, table.suite, select.get("lam"), select.get("sft_data"), select.get("keep"))
                if e.category in target_categories]
     behaviour = ([_behaviour(n, entries) for n in SOURCE_VARIANTS if any(e.variant.name == n for e in entries)]
                  + [_behaviour(n, targets) for n in ("sft", "past") if target_categories])
@@ -579,7 +615,9 @@ def method_note(table: TransferTable) -> str:
             "category.")
     if len(table.seeds) > 1:
         note += (f" Seeds {', '.join(map(str, table.seeds))}: cells are mean ± sample std over seeds (min..max); "
-                 "intervals average each task's difference over seeds before resampling.")
+                 "a category's interval averages each task's difference over seeds before resampling")
+        note += (f"; the average's is a {HIERARCHICAL}." if a.method == HIERARCHICAL else
+                 ", and so does the average's (not every category has every seed).")
     if a.ci95_low is None:
         note += f" Average: {a.method}."
     return note
@@ -666,15 +704,24 @@ def render_markdown(table: TransferTable, ladder: Ladder) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_board(board: Leaderboard, *, split: str | None = None, lam: float | None = None, **select) -> str:
+def render_board(board: Leaderboard, *, split: str | None = None, lam: float | None = None,
+                 keep: float | None = None, **select) -> str:
     """The markdown table and ladder of a board; a lambda sweep (several PaST lambdas, none picked with lam=) gets
-    one section per lambda, in increasing order. What `toolpast sweep` writes and `leaderboard table` prints."""
-    lams = sorted({e.variant.lam for e in board.entries if e.variant.name == "past" and e.variant.lam is not None})
+    one section per lambda, in increasing order, and sparsified vectors (several kept shares, none picked with
+    keep=) one per share, the dense vector first. What `toolpast sweep` writes and `leaderboard table` prints."""
+    past = [e.variant for e in board.entries if e.variant.name == "past"]
+    lams = sorted({v.lam for v in past if v.lam is not None})
+    keeps = sorted({v.vector_keep or 1.0 for v in past}, reverse=True)
     sections = []
-    for pick in lams if lam is None and len(lams) > 1 else [lam]:
-        table = transfer_table(board, split=split, lam=pick, **select)
-        text = render_markdown(table, ladder(board, table, lam=pick, **select))
-        sections.append(text if pick is None or lam is not None else f"## PaST with lambda = {pick:g}\n\n{text}")
+    for share in keeps if keep is None and len(keeps) > 1 else [keep]:
+        for pick in lams if lam is None and len(lams) > 1 else [lam]:
+            table = transfer_table(board, split=split, lam=pick, keep=share, **select)
+            text = render_markdown(table, ladder(board, table, lam=pick, keep=share, **select))
+            title = [f"lambda = {pick:g}" if pick is not None and lam is None else "",
+                     "" if share is None or keep is not None else
+                     "the dense vector" if share == 1.0 else f"the top {share:.0%} of each tensor of v"]
+            title = [t for t in title if t]
+            sections.append(f"## PaST with {', '.join(title)}\n\n{text}" if title else text)
     return "\n".join(sections)
 
 

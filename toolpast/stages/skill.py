@@ -21,6 +21,16 @@ def extract(rl_model: Path, sft_model: Path, workdir: Path) -> dict:
             "zeros": count.zeros}
 
 
+def sparsify(vector: Path, keep: float, workdir: Path) -> dict:
+    """Write the top-`keep` sparsified copy of the vector in `vector` to workdir/vector (vectors/sparsify.py)."""
+    from toolpast.vectors.sparsify import sparsify_skill_vector
+
+    manifest = sparsify_skill_vector(vector, workdir / "vector", keep, overwrite=True)
+    entries = sum(math.prod(e.shape) for e in manifest.tensors.values())
+    return {"total_l2_norm": manifest.total_l2_norm, "tensors": len(manifest.tensors), "entries": entries,
+            "zeros": sum(e.zeros for e in manifest.tensors.values()), "keep": keep}
+
+
 def inject(model: Path, vector: Path, lam: float, workdir: Path, stage: str = "inject") -> dict:
     """Write model + lam * vector to workdir/model; how much of lam * v survived the model's dtype is the output.
     Weights that would hold inf or nan are refused as they are computed, nothing published (NonFiniteModel)."""

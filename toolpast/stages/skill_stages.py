@@ -11,7 +11,7 @@ from toolpast.artifacts import Artifact
 from toolpast.stages.model_ref import Model
 from toolpast.stages.plan import PlannedStage
 from toolpast.stages.runner import Runner, build_id
-from toolpast.stages.skill import extract, inject
+from toolpast.stages.skill import extract, inject, sparsify
 from toolpast.vector_check import check_injection_stage, check_vector_stage
 
 
@@ -21,6 +21,14 @@ def vector_stage(runner: Runner, name: str, rl: Artifact, sft: Artifact, min_kep
                         lambda w: extract(rl.path / "model", sft.path / "model", w),
                         check=lambda vector: check_vector_stage(vector, min_kept),  # mostly zeros: PaST = SFT
                         about=lambda: PlannedStage(name, "rl - sft"))
+
+
+def sparsify_stage(runner: Runner, name: str, vector: Artifact, keep: float) -> Artifact:
+    """v with only each tensor's top-`keep` share of entries by magnitude, norm restored (vectors/sparsify.py).
+    Its zeros are by design, so the mostly-zero check stays the dense vector's; injecting it is checked as usual."""
+    return runner.stage(name, {"vector": build_id(vector), "keep": keep},
+                        lambda w: sparsify(vector.path / "vector", keep, w),
+                        about=lambda: PlannedStage(name, f"top {keep:.0%} of each tensor of v, norm restored"))
 
 
 def inject_stage(runner: Runner, name: str, model: Model, vector: Artifact, lam: float, min_kept: float,

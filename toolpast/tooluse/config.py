@@ -8,12 +8,12 @@ overrides any of them with pydantic validation. The suite-agnostic bases (`Stric
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from toolenv import RewardWeights
-from toolpast.config import GRPOSettings, Lambda, MinVectorKept, Seed, Strict, TrainConfig
+from toolpast.config import GRPOSettings, Lambda, MinVectorKept, Seed, Strict, TrainConfig, distinct
 
 
 class WarmupConfig(TrainConfig):
@@ -142,10 +142,7 @@ class EvalConfig(Strict):
     @field_validator("variants")
     @classmethod
     def _distinct(cls, variants: list[str]) -> list[str]:
-        twice = sorted({v for v in variants if variants.count(v) > 1})
-        if twice:
-            raise ValueError(f"eval.variants names {', '.join(twice)} more than once")
-        return variants
+        return distinct(variants, "eval.variants")
 
     @model_validator(mode="after")
     def _sampling(self) -> EvalConfig:
@@ -177,6 +174,12 @@ class RunConfig(Strict):
     lam_sweep: list[Lambda] = Field(default_factory=list,
                                    description="Evaluate PaST at each of these lambdas (one inject and one eval each, "
                                                "all other stages shared); empty = only lam.")
+    vector_keep: list[Annotated[float, Field(gt=0, lt=1)]] = Field(
+        default_factory=list, description="Also evaluate PaST with the skill vector sparsified to each of these "
+                                          "shares, beside the dense one: per tensor the entries of largest "
+                                          "magnitude, the rest zero, the kept ones scaled to the dense tensor's "
+                                          "L2 norm (RELEX/DoTS/RAM, 2026). One sparsify stage per share, then an "
+                                          "inject and an eval per lambda. Empty = the dense vector only.")
     refine_rounds: int = Field(1, ge=1, description="Iterative skill refinement rounds K (the paper uses 2): the "
                                                     "source docs and RL tasks are dealt into K disjoint parts; round "
                                                     "k SFTs the base on part k's docs, starts RL on part k's tasks "
@@ -192,6 +195,11 @@ class RunConfig(Strict):
     sft: SFTConfig = Field(default_factory=SFTConfig, description="Knowledge SFT (source and target alike).")
     rl: RLConfig = Field(default_factory=RLConfig)
     eval: EvalConfig = Field(default_factory=EvalConfig)
+
+    @field_validator("vector_keep")
+    @classmethod
+    def _distinct_keeps(cls, keeps: list[float]) -> list[float]:
+        return distinct(keeps, "vector_keep")
 
     @field_validator("suite_options")
     @classmethod

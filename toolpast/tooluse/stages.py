@@ -19,7 +19,7 @@ from toolpast.stages.model_ref import Model
 from toolpast.stages.plan import PlannedStage
 from toolpast.stages.runner import Runner, build_id
 from toolpast.stages.sft import run_sft
-from toolpast.stages.skill_stages import inject_stage, vector_stage
+from toolpast.stages.skill_stages import inject_stage, sparsify_stage, vector_stage
 from toolpast.tooluse.config import RunConfig
 from toolpast.tooluse.data import (
     WHOLE,
@@ -44,6 +44,7 @@ STAGE_CODE = {
     "warmup": _SFT, "sft_source": _SFT, "sft_target": _SFT,
     "rl": ("toolpast.tooluse.rl", "toolpast.tooluse.data"),
     "vector": ("toolpast.stages.skill",),
+    "sparsify": ("toolpast.stages.skill",),
     "inject": ("toolpast.stages.skill",),
     "orthogonality": ("toolpast.analysis",),
     "eval": ("toolpast.tooluse.evaluate", "toolpast.tooluse.knowledge_probe", "toolpast.tooluse.data"),
@@ -52,7 +53,7 @@ STAGE_CODE = {
 # accelerate) and the evaluation (sharded over the ranks). The others run on main alone (stages.runner.Runner).
 COLLECTIVE = frozenset({"warmup", "sft_source", "sft_target", "rl", "eval"})
 # Every stage kind of a tool-use run, in the order a run builds them: what `--force` takes.
-STAGE_KINDS = ("warmup", "sft_source", "rl", "vector", "sft_target", "inject", "orthogonality", "eval")
+STAGE_KINDS = ("warmup", "sft_source", "rl", "vector", "sparsify", "sft_target", "inject", "orthogonality", "eval")
 
 
 def tool_use_runner(store, force: set[str]) -> Runner:
@@ -148,6 +149,9 @@ class Stages:
 
     def vector(self, name: str, rl: Artifact, sft: Artifact) -> Artifact:
         return vector_stage(self.runner, name, rl, sft, self.cfg.min_vector_kept)
+
+    def sparsify(self, name: str, vector: Artifact, keep: float) -> Artifact:
+        return sparsify_stage(self.runner, name, vector, keep)
 
     def inject(self, name: str, model: Model, vector: Artifact, lam: float, what: str = "model") -> Artifact:
         """model + lam * v (`what` names the model in a plan)."""

@@ -56,13 +56,20 @@ def variant_models(name: str, stages: Stages, rounds: list[Round],
         return Model.of(sft_target())
 
     def past() -> list[Candidate]:
+        """The dense v at each lambda, then each sparsified v (vector_keep) at each lambda."""
         lams = sweep(cfg.lam, cfg.lam_sweep)
         out = []
-        for lam in lams:
-            tag = "" if len(lams) == 1 else f"@{lam:g}"
-            injected = stages.inject(f"inject{':' + tag[1:] if tag else ''}", target(), last.vector, lam, "target SFT")
-            out.append(Candidate(f"past{tag}", Model.of(injected), "closed",
-                                 Variant(name="past", lam=lam, **skill)))
+        for keep in [None, *cfg.vector_keep]:
+            top = "" if keep is None else f"top{keep * 100:g}"
+            vector = last.vector if keep is None else stages.sparsify(f"sparsify:{top}", last.vector, keep)
+            for lam in lams:
+                tag = "" if len(lams) == 1 else f"@{lam:g}"
+                labels = ":".join(x for x in (top, tag[1:]) if x)
+                injected = stages.inject("inject" + (f":{labels}" if labels else ""), target(), vector, lam,
+                                         "target SFT")
+                out.append(Candidate(f"past{'_' + top if top else ''}{tag}", Model.of(injected), "closed",
+                                     Variant(name="past", lam=lam, vector_keep=keep,
+                                             **{**skill, "vector_id": vector.key})))
         return out
 
     def pre_injection() -> list[Candidate]:

@@ -109,6 +109,18 @@ class LoraInfo(BaseModel):
     ignored_tensors: list[str] = Field(default_factory=list)  # frozen base-layer copies peft saved alongside
 
 
+class Sparsity(BaseModel):
+    """How a sparsified vector was made from a dense one (`sparsify.py`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    keep: float  # share of each tensor's entries kept: those of largest magnitude
+    method: Literal["top_k_magnitude_per_tensor"] = "top_k_magnitude_per_tensor"
+    norm_restored: bool = True  # each tensor's kept entries scaled so its L2 norm is the dense tensor's
+    dense_weights_sha256: str | None = None  # the dense vector it was made from
+    dense_zeros: int | None = None  # exact zeros of the dense vector (its mostly-zero check)
+
+
 class VectorManifest(FileRecord):
     """`manifest.json` of a skill-vector dir: v = theta_rl - theta_sft, stored as safetensors shards."""
 
@@ -126,6 +138,7 @@ class VectorManifest(FileRecord):
     num_parameters: int
     shard_files: list[str]
     lora: LoraInfo | None = None
+    sparsity: Sparsity | None = None  # None: the dense rl - sft (or LoRA delta)
     # weights_sha256 of the vector itself, hashed as it was written (None when hashing was skipped): injection
     # records it instead of hashing the vector again, and checks it whenever it does hash it
     weights_sha256: str | None = None

@@ -157,11 +157,25 @@ def test_two_seeds_report_mean_and_spread(make_entry):
     a = table.average
     assert a.past_minus_sft.mean == pytest.approx(statistics.fmean(per_seed))
     assert a.past_minus_sft.std == pytest.approx(statistics.stdev(per_seed))
-    assert a.ci95_low <= a.past_minus_sft.mean <= a.ci95_high and a.method == tr.STRATIFIED
+    assert a.ci95_low <= a.past_minus_sft.mean <= a.ci95_high and a.method == tr.HIERARCHICAL
     text = render_markdown(table, ladder(board, table))
+    assert "the average's is a two-level paired bootstrap: seeds resampled" in text
     assert "| **average (3 categories)** | 8.3% ± 2.4 | 30.0% ± 0.0 | 33.3% ± 4.7 | +3.3 ± 4.7 [" in text
     assert "Seeds 0, 1: cells are mean ± sample std over seeds" in text
     assert "  - movies, seed 1: source SFT 30.0% (3/10)" in text
+
+
+def test_the_average_interval_holds_the_spread_of_seeds():
+    """Two seeds that disagree (every task +1 under one, -1 under the other): pooling each task over seeds sees
+    no spread at all, the two-level bootstrap sees that a third seed could land anywhere between them."""
+    cells = [[np.ones(30), -np.ones(30)] for _ in range(4)]
+    pooled = tr.stratified_bootstrap([np.zeros(30)] * 4)  # each task's mean over the two seeds is 0
+    low, high = tr.hierarchical_bootstrap(cells)
+    assert pooled == (0.0, 0.0) and low == -1.0 and high == 1.0
+    same = [[np.r_[np.ones(10), np.zeros(20)]] * 2 for _ in range(4)]  # identical seeds: only the tasks vary
+    assert tr.hierarchical_bootstrap(same) == pytest.approx(tr.stratified_bootstrap([d[0] for d in same]), abs=0.03)
+    with pytest.raises(ValueError, match="the same seeds"):
+        tr.hierarchical_bootstrap([[np.ones(3), np.ones(3)], [np.ones(3)]])
 
 
 def test_ladder_knowledge_source_and_transfer(make_entry):
@@ -274,6 +288,30 @@ def test_a_lambda_sweep_writes_one_table_per_lambda(make_entry, tmp_path):
     assert half.startswith("## PaST with lambda = 0.5\n\n")
     assert one == EXPECTED  # the lambda-1 section is the single-lambda table of the same board
     assert render_files([tmp_path / "sweep.json"]) == text  # `toolpast leaderboard table` prints the same
+
+def test_a_sparsified_vector_beside_the_dense_one_gets_its_own_table(make_entry, tmp_path, capsys):
+    """RunConfig.vector_keep adds PaST entries made with a sparsified v: the dense vector's table comes first and
+    is the table of the dense entries alone; `--keep` picks one; the page shows the dense one."""
+    from toolpast.leaderboard.html import render_page
+    from toolpast.tooluse.sweep import write_outputs
+
+    board = _board(make_entry)
+    sparse = [e.model_copy(update={"variant": e.variant.model_copy(update={"vector_keep": 0.3})})
+              for e in (_entry(make_entry, x.category, "past", set(range(10))) for x in board.entries
+                        if x.variant.name == "past")]
+    both = Leaderboard(entries=board.entries + sparse)
+    with pytest.raises(ValueError, match="different setups .*keep=0.3"):
+        transfer_table(both)
+    assert transfer_table(both, keep=1.0) == transfer_table(board)
+    assert all(r.past.per_seed[0].successes == 10 for r in transfer_table(both, keep=0.3).rows)
+    write_outputs(both, tmp_path / "sweep.json")
+    text = (tmp_path / "sweep.md").read_text()
+    dense, top = text.split("## PaST with the top 30% of each tensor of v\n\n")
+    assert dense == "## PaST with the dense vector\n\n" + EXPECTED + "\n"
+    assert main(["leaderboard", "table", str(tmp_path / "sweep.json"), "--keep", "0.3"]) == 0
+    assert capsys.readouterr().out == top
+    assert 'id="transfer-table"' in render_page(both)
+
 
 def test_cli_table_writes_the_markdown(make_entry, tmp_path, capsys):
     board = _board(make_entry)

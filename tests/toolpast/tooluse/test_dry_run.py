@@ -44,18 +44,22 @@ def test_the_plan_is_the_stages_a_real_run_builds(monkeypatch, tiny_model_dir, t
         return stage(self, name, spec, fn, check=check, about=about)
 
     monkeypatch.setattr(Runner, "stage", recording)
-    cfg = _small(refine_rounds=2, lam_sweep=[0.5, 1.0],
+    cfg = _small(refine_rounds=2, lam_sweep=[0.5, 1.0], vector_keep=[0.3],
                  eval={"variants": ["base", "sft", "past", "open_book", "pre_injection", "sequential"]})
     planned = [s.stage for s in run_plan(cfg)]
-    run_pipeline(cfg, export=tmp_path / "board.json", store=ArtifactStore(tmp_path / "artifacts"))
+    board, _ = run_pipeline(cfg, export=tmp_path / "board.json", store=ArtifactStore(tmp_path / "artifacts"))
     assert built == planned
     assert "inject:start:2/2" in planned and "eval:past@0.5" in planned and "sft_target:seq" in planned
+    # the sparsified vector beside the dense one: one sparsify stage, an inject and an eval per lambda
+    assert planned.count("sparsify:top30") == 1 and {"inject:top30:0.5", "eval:past_top30@0.5"} <= set(planned)
+    past = sorted((e.variant.vector_keep or 1.0, e.variant.lam) for e in board.entries if e.variant.name == "past")
+    assert past == [(0.3, 0.5), (0.3, 1.0), (1.0, 0.5), (1.0, 1.0)]
 
 
 def test_force_takes_exactly_the_stage_kinds_the_builders_use():
     """Every kind a run can build is one --force names and one whose code the key hashes, and back."""
     assert STAGES == STAGE_KINDS and set(STAGE_CODE) == set(STAGE_KINDS)
-    cfg = _small(refine_rounds=2, eval={"variants": EVERY_VARIANT})
+    cfg = _small(refine_rounds=2, vector_keep=[0.5], eval={"variants": EVERY_VARIANT})
     cfg.warmup = cfg.warmup.model_copy(update={"enabled": True})
     kinds = {s.stage.split(":")[0] for s in run_plan(cfg)}
     assert kinds == set(STAGE_KINDS)
