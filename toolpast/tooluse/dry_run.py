@@ -36,8 +36,8 @@ def run_plan(cfg: RunConfig) -> list[PlannedStage]:
 
 
 def sweep_plan(cfg: RunConfig, targets: list[str]) -> tuple[list[PlannedStage], list[PlannedStage]]:
-    """`toolpast sweep`'s stages for one seed: the source stages with the source ladder (rung b), and the stages
-    of one target (the first; every target has the same)."""
+    """`toolpast sweep`'s stages for one seed: the stages built once (the source stages, the source ladder of rung
+    b, and what the targets share), and the stages of one target (the first; every target has the same)."""
     from toolpast.tooluse.pipeline import target_evaluations
     from toolpast.tooluse.refinement import refine
     from toolpast.tooluse.sweep import source_ladder
@@ -47,7 +47,13 @@ def sweep_plan(cfg: RunConfig, targets: list[str]) -> tuple[list[PlannedStage], 
     source_ladder(stages, rounds)
     source = stages.runner.take()
     target_evaluations(stages.for_target(targets[0]), rounds)
-    return source, stages.runner.take()
+    first = stages.runner.take()
+    if len(targets) > 1:  # a stage the first target builds and the second reuses (a sparsified v) is once per seed
+        target_evaluations(stages.for_target(targets[1]), rounds)
+        again = {s.stage for s in stages.runner.take()}
+        source += [s for s in first if s.stage not in again]
+        first = [s for s in first if s.stage in again]
+    return source, first
 
 
 def warnings(plan: list[PlannedStage]) -> list[str]:
@@ -126,7 +132,7 @@ def describe_run(cfg: RunConfig, targets: list[str] | None = None, seeds: list[i
     else:
         source, per = sweep_plan(cfg, targets)
         runs = f" x {len(seeds)} seeds" if seeds and len(seeds) > 1 else ""
-        blocks = [(f"source stages (once per seed{runs})", source),
+        blocks = [(f"once per seed{runs} (the source stages, and what the targets share)", source),
                   (f"per target ({len(targets)}{runs}: {', '.join(targets)}); shown for {targets[0]}", per)]
     lines = [head]
     found = []

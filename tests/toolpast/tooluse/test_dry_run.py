@@ -71,6 +71,10 @@ def test_the_sweep_plan_has_the_source_ladder_once_and_one_target_without_orthog
     assert [s.stage for s in source] == ["warmup", "sft_source", "rl", "vector", "eval:source_sft", "eval:source_rl"]
     assert [s.stage for s in per] == ["sft_target", "eval:sft", "inject", "eval:past"]
     assert "tasks of finance" in per[-1].data and "tasks of movies" in source[-1].data
+    source, per = sweep_plan(cfg.model_copy(update={"vector_keep": [0.3]}), ["finance", "weather"])
+    assert source[-1].stage == "sparsify:top30"  # built with the first target, reused by the others
+    assert [s.stage for s in per] == ["sft_target", "eval:sft", "inject", "inject:top30", "eval:past",
+                                      "eval:past_top30"]
 
 
 def test_force_refuses_a_kind_no_builder_uses(capsys):
