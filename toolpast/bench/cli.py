@@ -18,7 +18,9 @@ def cmd_bench(args) -> int:
         from toolpast.bench.throughput import run_throughput_bench
 
         return run_throughput_bench(args.model, args.category, args.tasks, args.batch_size, args.max_turns,
-                                    args.max_new_tokens, args.repeats, args.sequential_repeats)
+                                    args.max_new_tokens, args.repeats, args.sequential_repeats, dtype=args.dtype,
+                                    backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
+                                    reference=not args.no_reference)
     from toolpast.bench.vectors import run_vector_bench
 
     run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
@@ -39,8 +41,10 @@ def register(sub) -> None:
     bvec.add_argument("--mergekit-yaml", help="The mergekit-yaml executable (default: on PATH or next to python).")
     bvec.add_argument("--workdir", type=Path, help="Scratch directory for the models (default: a temp dir).")
     bvec.add_argument("--json", type=Path, help="Also write the results here as JSON.")
-    thr = bench_sub.add_parser("throughput", help="Episodes/s of the hf backend: batched + KV cache vs one at a "
-                                                  "time (identical greedy results required); last line speedup: N.")
+    thr = bench_sub.add_parser("throughput", help="Tokens/s of the rollout backends on the same episodes (hf "
+                                                  "batched + KV cache, vllm, one at a time) against raw transformers "
+                                                  "generate; identical greedy hf results required; last lines "
+                                                  "speedup: N and hf_vs_generate: X.")
     thr.add_argument("--model", default="smollm2-135m-instruct", help="Model spec (default: the embedded SmolLM2).")
     thr.add_argument("--category", default="finance", help="Native category whose test tasks to run.")
     thr.add_argument("--tasks", type=int, default=16, help="Episodes (test tasks) per mode.")
@@ -49,6 +53,11 @@ def register(sub) -> None:
     thr.add_argument("--max-new-tokens", type=int, default=64, help="New tokens per turn.")
     thr.add_argument("--repeats", type=int, default=3, help="Timings of each batched mode (median reported).")
     thr.add_argument("--sequential-repeats", type=int, default=1, help="Timings of the one-at-a-time baseline.")
+    thr.add_argument("--backends", default="hf", help="Comma-separated: hf (always) and vllm (an in-process engine; "
+                                                      "`make setup-vllm`), e.g. hf,vllm.")
+    thr.add_argument("--dtype", default="float32", help="Weights' dtype in every mode (float32; bfloat16 only pays "
+                                                        "on CPUs with native bf16 and on GPUs).")
+    thr.add_argument("--no-reference", action="store_true", help="Skip the two transformers generate modes.")
     reg = bench_sub.add_parser("regress", help="CI gate: a fixed small task set with the default model, greedy, "
                                                "compared with a committed baseline; exit 1 on a regression.")
     reg.add_argument("--baseline", type=Path, default=Path("leaderboards/ci-baseline.json"),

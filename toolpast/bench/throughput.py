@@ -1,9 +1,21 @@
-"""`toolpast bench throughput`: episodes per second of the hf backend, batched vs one episode at a time.
+"""`toolpast bench throughput`: tokens per second of the rollout backends on the same episodes, against raw
+transformers `generate` as the physical reference.
 
-The same held-out tasks run greedily three ways in one process: batched with the cross-turn KV cache (how
-evaluation runs), batched re-encoding every turn (what the KV cache saves), and one episode at a time (the
-baseline). Greedy results must be identical token for token, or the speed means nothing: a mismatch is printed
-and the command exits 1. Medians of `repeats` timings; the last line is `speedup: N` (batched over sequential).
+The same held-out tasks run greedily in one process, each mode timed `repeats` times (medians):
+- hf, batched with the cross-turn KV cache (how evaluation and GRPO run on the hf backend);
+- hf, batched re-encoding every turn (what the KV cache saves);
+- vllm (with `--backends hf,vllm`): the same episodes on an in-process vLLM engine, whose start is timed apart
+  (a sweep starts it once per checkpoint and reuses it);
+- `generate`, replaying the hf loop's own turns: the same rows and conversations, the same token budget, each row
+  stopping at EOS, but re-encoding the conversation every turn and keeping finished rows in the batch, as
+  `model.generate` does (checks identity too);
+- `generate`, decode only: the first turn's prompts, every row generating the full budget (EOS ignored). This is
+  the machine's decode speed at this batch: no observation prefill, no turn boundaries, no finished rows, the
+  shortest contexts. `hf_vs_generate` (the last line) is the hf loop's model tokens/s over this one;
+- hf, one episode at a time: the baseline of `speedup` (batched over sequential).
+Greedy hf results must be identical token for token across hf modes and the replay, or the speed means nothing:
+a mismatch is printed and the command exits 1. vLLM's kernels round differently, so its transcripts are compared
+and the share of identical ones reported, not required.
 """
 
 from __future__ import annotations
@@ -21,6 +33,8 @@ from toolpast.rollout.chat_tokens import ChatTokens
 from toolpast.rollout.episodes import run_episodes
 from toolpast.rollout.hf import HFGenerator
 
+BACKENDS = ("hf", "vllm")
+
 
 @dataclass
 class ModeResult:
@@ -28,70 +42,201 @@ class ModeResult:
     seconds: list[float]
     completions: list[list[int]]
     model_tokens: int
-    prefilled_tokens: int
-    successes: int
+    prefilled_tokens: int | None
+    successes: int | None
 
     @property
     def median_s(self) -> float:
         return statistics.median(self.seconds)
 
+    @property
+    def tokens_per_s(self) -> float:
+        return self.model_tokens / self.median_s
 
-def _run_mode(name: str, model, tokenizer, tasks, batch_size: int, reuse_cache: bool, max_turns: int,
-              max_new_tokens: int, repeats: int) -> ModeResult:
-    chat = ChatTokens(tokenizer)
+
+class RecordingGenerator:
+    """Passes calls through to a generator and keeps each (sequences, max_new_tokens, outputs): the turns that
+    `generate` replays."""
+
+    def __init__(self, generator):
+        self.generator, self.calls = generator, []
+
+    def generate(self, sequences, max_new_tokens, **kwargs):
+        outputs = self.generator.generate(sequences, max_new_tokens, **kwargs)
+        self.calls.append(([list(s) for s in sequences], max_new_tokens, [list(o) for o in outputs]))
+        return outputs
+
+
+def _episodes(tasks, max_turns: int):
     limits = toolenv.EpisodeLimits(max_steps=max_turns)
-    seconds, records, prefilled = [], None, 0
+    return [toolenv.Episode(t, book="closed", limits=limits) for t in tasks]
+
+
+def _run_episodes_mode(name: str, make_generator, chat: ChatTokens, tasks, batch_size: int, max_turns: int,
+                       max_new_tokens: int, repeats: int, keep_calls: bool = False):
+    """Time evaluate.py's loop (one batch of episodes at a time) `repeats` times with a fresh generator each."""
+    seconds, records, generator = [], None, None
     for _ in range(repeats):
-        generator = HFGenerator(model, tokenizer, batch_size=batch_size, temperature=0.0, reuse_cache=reuse_cache)
+        generator = make_generator()
+        recorder = RecordingGenerator(generator) if keep_calls else generator
         records = []
         started = time.perf_counter()
-        for start in range(0, len(tasks), batch_size):  # evaluate.py's loop: one batch of episodes at a time
-            episodes = [toolenv.Episode(t, book="closed", limits=limits) for t in tasks[start:start + batch_size]]
-            records += run_episodes(episodes, generator, chat, max_turns, max_new_tokens)
+        for start in range(0, len(tasks), batch_size):
+            records += run_episodes(_episodes(tasks[start:start + batch_size], max_turns), recorder, chat, max_turns,
+                                    max_new_tokens)
         seconds.append(time.perf_counter() - started)
-        prefilled = generator.prefilled_tokens
-    return ModeResult(name, seconds, [r.completion_ids for r in records], sum(r.model_tokens for r in records),
-                      prefilled, sum(r.episode.grade().success for r in records))
+    result = ModeResult(name, seconds, [r.completion_ids for r in records], sum(r.model_tokens for r in records),
+                        getattr(generator, "prefilled_tokens", None),
+                        sum(r.episode.grade().success for r in records))
+    return (result, recorder.calls) if keep_calls else result
+
+
+def _left_padded(sequences: list[list[int]], pad_id: int, device):
+    import torch
+
+    width = max(len(s) for s in sequences)
+    ids = torch.tensor([[pad_id] * (width - len(s)) + s for s in sequences], dtype=torch.long, device=device)
+    mask = torch.tensor([[0] * (width - len(s)) + [1] * len(s) for s in sequences], dtype=torch.long, device=device)
+    return ids, mask
+
+
+def _replay_with_generate(model, tokenizer, calls, repeats: int) -> tuple[ModeResult, int]:
+    """`model.generate` on the hf loop's own turns (greedy, native EOS stop). Returns the mode and how many of
+    its replies differ from the loop's."""
+    import torch
+
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    eos, device = tokenizer.eos_token_id, next(model.parameters()).device
+    seconds, differing, tokens = [], 0, 0
+    for _ in range(repeats):
+        differing, tokens, elapsed = 0, 0, 0.0
+        for sequences, max_new_tokens, outputs in calls:
+            ids, mask = _left_padded(sequences, pad, device)
+            started = time.perf_counter()
+            with torch.no_grad():
+                out = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                                     do_sample=False, pad_token_id=pad, eos_token_id=eos)
+            elapsed += time.perf_counter() - started
+            for row, expected in zip(out[:, ids.shape[1]:].tolist(), outputs):
+                reply = row[:row.index(eos) + 1] if eos in row else row
+                tokens += len(reply)
+                differing += reply != expected
+        seconds.append(elapsed)
+    return ModeResult("generate, replaying the hf turns", seconds, [], tokens, None, None), differing
+
+
+def _generate_decode_only(model, tokenizer, prompts: list[list[int]], batch_size: int, max_new_tokens: int,
+                          repeats: int) -> ModeResult:
+    """`model.generate` on the first turn's prompts, every row generating exactly max_new_tokens."""
+    import torch
+
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+    device = next(model.parameters()).device
+    seconds = []
+    for _ in range(repeats):
+        elapsed = 0.0
+        for start in range(0, len(prompts), batch_size):
+            ids, mask = _left_padded(prompts[start:start + batch_size], pad, device)
+            started = time.perf_counter()
+            with torch.no_grad():
+                model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                               min_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad)
+            elapsed += time.perf_counter() - started
+        seconds.append(elapsed)
+    return ModeResult("generate, decode only (first turn, EOS ignored)", seconds, [],
+                      len(prompts) * max_new_tokens, None, None)
 
 
 def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: str = "finance", tasks: int = 16,
                          batch_size: int = 16, max_turns: int = 4, max_new_tokens: int = 64, repeats: int = 3,
                          sequential_repeats: int = 1, world_seed: int = 0, dtype: str = "float32",
+                         backends: tuple[str, ...] = ("hf",), reference: bool = True,
                          console: Console | None = None) -> int:
+    """Print the table and the summary lines; 0, or 1 when greedy hf results differ between modes."""
     from toolpast.distributed import device_kind
     from toolpast.models import load_model, load_tokenizer, resolve_model
 
+    unknown = sorted(set(backends) - set(BACKENDS))
+    if unknown or "hf" not in backends:
+        raise ValueError(f"--backends takes hf plus optionally vllm (the openai backend is a server's: `toolpast "
+                         f"bench serve-load`); got {','.join(backends)}")
     out = console or Console()
     if not out.is_terminal:  # logs and CI: rich would wrap the table at 80 columns
         out.width = max(out.width, 140)
     model_dir = resolve_model(model_spec)
     model, tokenizer = load_model(model_dir, dtype=dtype, device=device_kind()), load_tokenizer(model_dir)
+    chat = ChatTokens(tokenizer)
     task_list = toolenv.get_category(category, seed=world_seed).tasks("test", n=tasks)
-    args = dict(max_turns=max_turns, max_new_tokens=max_new_tokens)
-    modes = [
-        _run_mode("batched + KV cache", model, tokenizer, task_list, batch_size, True, repeats=repeats, **args),
-        _run_mode("batched, re-encode each turn", model, tokenizer, task_list, batch_size, False, repeats=repeats,
-                  **args),
-        _run_mode("one episode at a time", model, tokenizer, task_list, 1, True, repeats=sequential_repeats, **args),
-    ]
+    args = dict(chat=chat, tasks=task_list, max_turns=max_turns, max_new_tokens=max_new_tokens)
+
+    def hf(size: int, reuse: bool):
+        return lambda: HFGenerator(model, tokenizer, batch_size=size, temperature=0.0, reuse_cache=reuse)
+
+    batched, calls = _run_episodes_mode("hf, batched + KV cache", hf(batch_size, True), batch_size=batch_size,
+                                        repeats=repeats, keep_calls=True, **args)
+    modes = [batched, _run_episodes_mode("hf, batched, re-encode each turn", hf(batch_size, False),
+                                         batch_size=batch_size, repeats=repeats, **args)]
+    engine_start = None
+    if "vllm" in backends:
+        vllm_mode, engine_start = _vllm_mode(model_dir, dtype, chat, batch_size, repeats, args)
+        modes.append(vllm_mode)
+    replay_differs, decode = None, None
+    if reference:
+        replay, replay_differs = _replay_with_generate(model, tokenizer, calls, repeats)
+        prompts = [chat.prompt_ids(episode.reset()) for episode in _episodes(task_list, max_turns)]
+        decode = _generate_decode_only(model, tokenizer, prompts, batch_size, max_new_tokens, repeats)
+        modes += [replay, decode]
+    sequential = _run_episodes_mode("hf, one episode at a time", hf(1, True), batch_size=1,
+                                    repeats=sequential_repeats, **args)
+    modes.append(sequential)
+
     n = len(task_list)
-    table = Table(title=f"{model_spec} on {n} {category} test tasks, greedy, {max_turns} turns x {max_new_tokens} "
-                        f"tokens (median of timings)")
+    table = Table(title=f"{model_spec} ({dtype}) on {n} {category} test tasks, greedy, {max_turns} turns x "
+                        f"{max_new_tokens} tokens, batch {batch_size} (median of timings)")
     for column in ("mode", "timings", "median s", "episodes/s", "model tokens/s", "prefilled tokens", "successes"):
         table.add_column(column, justify="left" if column == "mode" else "right")
     for m in modes:
-        table.add_row(m.name, str(len(m.seconds)), f"{m.median_s:.2f}", f"{n / m.median_s:.3f}",
-                      f"{m.model_tokens / m.median_s:.1f}", str(m.prefilled_tokens), f"{m.successes}/{n}")
+        table.add_row(m.name, str(len(m.seconds)), f"{m.median_s:.2f}",
+                      f"{n / m.median_s:.3f}" if m.successes is not None else "-", f"{m.tokens_per_s:.1f}",
+                      "-" if m.prefilled_tokens is None else str(m.prefilled_tokens),
+                      "-" if m.successes is None else f"{m.successes}/{n}")
     out.print(table)
-    batched, reencoded, sequential = modes
     identical = True
-    for other in (reencoded, sequential):
+    for other in (modes[1], sequential):
         differing = [i for i, (a, b) in enumerate(zip(batched.completions, other.completions)) if a != b]
         if differing:
             identical = False
             out.print(f"[red]MISMATCH[/]: {other.name} differs from {batched.name} on episodes {differing}")
+    if replay_differs:
+        identical = False
+        out.print(f"[red]MISMATCH[/]: generate's replay differs from the hf loop on {replay_differs} replies")
     print(f"identical_greedy_results: {'yes' if identical else 'no'}")
-    print(f"kv_cache_speedup: {reencoded.median_s / batched.median_s:.2f}")
+    print(f"kv_cache_speedup: {modes[1].median_s / batched.median_s:.2f}")
+    if engine_start is not None:
+        vllm_mode = modes[2]
+        same = sum(a == b for a, b in zip(batched.completions, vllm_mode.completions))
+        print(f"vllm_engine_start_s: {engine_start:.1f}")
+        print(f"vllm_identical_transcripts: {same}/{n}")
+        print(f"vllm_vs_hf: {vllm_mode.tokens_per_s / batched.tokens_per_s:.2f}")
     print(f"speedup: {sequential.median_s / batched.median_s:.2f}")
+    if decode is not None:
+        print(f"hf_vs_generate: {batched.tokens_per_s / decode.tokens_per_s:.2f}")
     sys.stdout.flush()
     return 0 if identical else 1
+
+
+def _vllm_mode(model_dir, dtype: str, chat: ChatTokens, batch_size: int, repeats: int, args: dict):
+    """The episodes on this process's vLLM evaluation engine (in the same dtype as the hf modes, eager), timed
+    apart from the engine's start."""
+    from toolpast.rollout.vllm import VLLMGenerator, shutdown_engines
+
+    started = time.perf_counter()
+    generator = VLLMGenerator.from_model_dir(model_dir, chat.eos_id, temperature=0.0, dtype=dtype)
+    engine_start = time.perf_counter() - started
+    try:
+        # the same batches as the hf modes (evaluate.py hands every backend eval.batch_size episodes at a time)
+        mode = _run_episodes_mode("vllm (in-process engine)", lambda: generator, batch_size=batch_size,
+                                  repeats=repeats, **args)
+    finally:
+        shutdown_engines()
+    return mode, engine_start

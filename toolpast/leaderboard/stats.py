@@ -76,3 +76,16 @@ def pass_k_fields(outcomes: Sequence) -> dict:
     hat = {str(k): round(sum(pass_hat_k(o.samples, o.successes, k) for o in outcomes) / len(outcomes), 4)
            for k in range(1, k_max + 1)}
     return {"samples_per_task": k_max, "pass_at_k": at, "pass_hat_k": hat}
+
+
+def mcnemar_exact(only_first: int, only_second: int) -> float:
+    """Two-sided exact McNemar p-value for paired binary outcomes: under "no difference" each discordant pair
+    (solved by one side only) is a fair coin, so p = P(a binomial(b + c, 1/2) is at least as far from the middle
+    as the split seen). 1.0 with no discordant pairs."""
+    if only_first < 0 or only_second < 0:
+        raise ValueError(f"discordant counts must be >= 0, got {only_first}, {only_second}")
+    n, k = only_first + only_second, min(only_first, only_second)
+    if n == 0:
+        return 1.0
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)

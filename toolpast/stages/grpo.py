@@ -81,7 +81,10 @@ def run_grpo(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, work
         num_generations=cfg.num_generations, num_iterations=1, temperature=cfg.temperature, beta=cfg.beta,
         loss_type="dapo", mask_truncated_completions=False, shuffle_dataset=True, remove_unused_columns=False,
         log_completions=False, disable_dropout=True, use_vllm=cfg.use_vllm, vllm_mode="colocate",
-        vllm_importance_sampling_correction=False, **job.options,
+        # vLLM samples with its own kernels: the loss reweights each token by policy / sampler probability,
+        # truncated (TRL's token_truncate); the hf backend samples from the policy itself, nothing to correct
+        vllm_importance_sampling_correction=cfg.use_vllm, vllm_importance_sampling_mode="token_truncate",
+        top_p=1.0, top_k=0, **job.options,
     )
     log_path = workdir / "train_log.jsonl"
     # Several processes (toolpast.distributed): every rank trains and rolls out its share of each step's prompts

@@ -36,10 +36,10 @@ def make_generator(model_dir: Path, cfg: EvalConfig, seed: int, dtype: str, toke
         return HFGenerator(model, tokenizer, batch_size=cfg.batch_size, temperature=cfg.temperature, seed=seed,
                            bf16_autocast=cfg.bf16_autocast)
     if cfg.backend == "vllm":
-        from toolpast.rollout.vllm import VLLMGenerator
+        from toolpast.rollout.vllm import VLLMGenerator, default_dtype
 
         return VLLMGenerator.from_model_dir(model_dir, tokenizer.eos_token_id, temperature=cfg.temperature, seed=seed,
-                                            dtype="bfloat16" if dtype == "float32" else dtype)
+                                            dtype=default_dtype(dtype))
     raise ValueError(f"backend {cfg.backend!r} is not a token-level backend")
 
 

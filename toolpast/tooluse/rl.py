@@ -82,8 +82,10 @@ class EpisodeRollout:
     def __call__(self, prompts: list, trainer) -> dict:
         episodes = [toolenv.Episode(self.task_by_prompt[_prompt_key(p)], book="closed", limits=self.limits)
                     for p in prompts]
+        scored = bool(getattr(trainer, "use_vllm", False))  # vLLM's sampling logprobs: TRL's IS correction
         with self._generator(trainer) as generator:
-            records = run_episodes(episodes, generator, self.chat, self.cfg.max_turns, self.cfg.max_new_tokens)
+            records = run_episodes(episodes, generator, self.chat, self.cfg.max_turns, self.cfg.max_new_tokens,
+                                   scored=scored)
         grades = [r.episode.grade() for r in records]
         trajectories = [r.episode.trajectory for r in records]
         turn_rewards = None
@@ -109,7 +111,7 @@ class EpisodeRollout:
         return {
             "prompt_ids": [r.prompt_ids for r in records],
             "completion_ids": [r.completion_ids for r in records],
-            "logprobs": None,
+            "logprobs": [r.logprobs for r in records] if scored else None,
             "env_mask": [r.completion_mask for r in records],
             "env_reward": rewards,
             "env_success": [float(g.success) for g in grades],

@@ -1,12 +1,23 @@
-"""`toolpast bench throughput` on the tiny model: identical greedy results across modes, `speedup: N` last."""
+"""`toolpast bench throughput` on the tiny model: identical greedy results across the hf modes and generate's
+replay of the same turns, `speedup: N` and `hf_vs_generate: X` last."""
 
 import re
+
+import pytest
 
 from toolpast.bench.throughput import run_throughput_bench
 
 
-def test_throughput_bench_checks_identity_and_ends_with_the_speedup(capsys):
+def test_throughput_bench_checks_identity_and_ends_with_the_speedup_and_the_generate_ratio(capsys):
     code = run_throughput_bench("tiny-random", tasks=3, batch_size=3, max_turns=2, max_new_tokens=8, repeats=1)
-    lines = capsys.readouterr().out.strip().splitlines()
+    out = capsys.readouterr().out
+    lines = out.strip().splitlines()
     assert code == 0 and "identical_greedy_results: yes" in lines
-    assert re.fullmatch(r"speedup: \d+\.\d\d", lines[-1])
+    assert "generate, replaying the hf turns" in out and "generate, decode only" in out
+    assert re.fullmatch(r"speedup: \d+\.\d\d", lines[-2])
+    assert re.fullmatch(r"hf_vs_generate: \d+\.\d\d", lines[-1])
+
+
+def test_throughput_bench_refuses_a_backend_it_cannot_time():
+    with pytest.raises(ValueError, match="hf plus optionally vllm"):
+        run_throughput_bench("tiny-random", tasks=1, backends=("openai",))

@@ -26,3 +26,14 @@ def test_newcombe_difference_known_value():
     assert d == 0 and low < 0 < high
     with pytest.raises(ValueError):
         newcombe_difference(0, 0, 1, 2)
+
+
+def test_mcnemar_exact_is_the_two_sided_binomial_tail_of_the_discordant_pairs():
+    from toolpast.leaderboard.stats import mcnemar_exact
+
+    assert mcnemar_exact(0, 0) == 1.0 and mcnemar_exact(3, 3) == 1.0
+    assert mcnemar_exact(0, 5) == mcnemar_exact(5, 0) == 2 / 32  # 1/32 each way
+    assert abs(mcnemar_exact(1, 9) - 2 * 11 / 1024) < 1e-12
+    assert mcnemar_exact(2, 8) > 0.05 > mcnemar_exact(1, 9)
+    with pytest.raises(ValueError):
+        mcnemar_exact(-1, 2)

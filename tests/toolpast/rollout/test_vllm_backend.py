@@ -61,7 +61,8 @@ class FakeLLM:
 
 @pytest.fixture
 def fake_vllm(monkeypatch):
-    """A fake `vllm` package in sys.modules; the backend's engine cache is emptied before and after."""
+    """A fake `vllm` package in sys.modules, on a pretend GPU (the CPU engine's arguments have their own test);
+    the backend's engine cache is emptied before and after."""
     module = types.ModuleType("vllm")
     module.LLM, module.SamplingParams = FakeLLM, FakeSamplingParams
     inputs = types.ModuleType("vllm.inputs")
@@ -72,6 +73,7 @@ def fake_vllm(monkeypatch):
     registered = []
     monkeypatch.setattr(backend.atexit, "register", registered.append)
     monkeypatch.setattr(backend, "_ATEXIT", False)
+    monkeypatch.setattr(backend, "on_gpu", lambda: True)
     backend.shutdown_engines()
     FakeLLM.made = []
     yield registered
@@ -206,3 +208,70 @@ def test_the_colocated_trl_engine_wakes_for_a_rollout_and_sleeps_after(fake_vllm
     assert llm.events[-1] == ("shutdown",) and generation.llm is None
     backend.shutdown_trainer_engine(trainer)  # already released: nothing to do
     backend.shutdown_trainer_engine(types.SimpleNamespace())  # a trainer without vLLM
+
+
+def test_a_cpu_engine_is_eager_without_gpu_settings_and_stays_up_between_evaluations(fake_vllm, monkeypatch, tmp_path):
+    monkeypatch.setattr(backend, "on_gpu", lambda: False)
+    generator = backend.VLLMGenerator.from_model_dir(tmp_path, EOS, dtype="float32")
+    assert generator.llm.kwargs == {"dtype": "float32", "seed": 0, "max_model_len": None,
+                                    "enable_prefix_caching": True, "enforce_eager": True}
+    backend.release()  # host memory only: the next evaluation of this checkpoint skips the engine's start
+    assert generator.llm.events == [] and backend._ENGINES
+    assert backend.engine_args("float32", None, enforce_eager=False)["enforce_eager"] is False
+
+
+def test_the_engine_dtype_keeps_fp32_where_bf16_is_emulated(monkeypatch):
+    monkeypatch.setattr(backend, "on_gpu", lambda: False)
+    monkeypatch.setenv("TOOLPAST_CPU_BF16", "0")
+    from toolpast.cpu_bf16 import native_bf16
+
+    native_bf16.cache_clear()
+    try:
+        assert backend.default_dtype("float32") == "float32" and backend.default_dtype("bfloat16") == "bfloat16"
+        monkeypatch.setenv("TOOLPAST_CPU_BF16", "1")
+        native_bf16.cache_clear()
+        assert backend.default_dtype("float32") == "bfloat16"
+    finally:
+        native_bf16.cache_clear()
+    monkeypatch.setattr(backend, "on_gpu", lambda: True)
+    assert backend.default_dtype("float32") == "bfloat16"
+
+
+def test_sampled_logprobs_read_each_sampled_tokens_entry_and_refuse_a_missing_request():
+    entry = types.SimpleNamespace
+    per_token = [{5: entry(logprob=-0.5)}, {9: entry(logprob=-2.0), 3: entry(logprob=-0.1)}, {4: entry(logprob=None)}]
+    values = backend.sampled_logprobs([5, 9, 4], per_token)
+    assert values[:2] == [-0.5, -2.0] and values[2] != values[2]  # NaN: TRL leaves that token uncorrected
+    with pytest.raises(ValueError, match="logprobs=0"):
+        backend.sampled_logprobs([5, 9], None)
+
+
+class ScoredScript:
+    """A generator that replies with fixed tokens and reports a log-probability for each."""
+
+    def __init__(self, replies):
+        self.replies, self.calls = replies, 0
+
+    def generate_scored(self, sequences, max_new_tokens, keys=None):
+        self.calls += 1
+        return [(list(r), [-0.25] * len(r)) for r in self.replies[:len(sequences)]]
+
+
+def test_scored_episodes_keep_one_logprob_per_completion_token_zero_off_the_models_tokens(tiny_model_dir):
+    from toolpast.models import load_tokenizer
+    from toolpast.rollout.chat_tokens import ChatTokens
+    from toolpast.rollout.episodes import run_episodes
+
+    tokenizer = load_tokenizer(tiny_model_dir)
+    chat = ChatTokens(tokenizer)
+    reply = tokenizer.encode("Thought: look\nAction: nothing\nAction Input: {}", add_special_tokens=False)
+    tasks = toolenv.get_category("finance").tasks("test", n=2)
+    episodes = [toolenv.Episode(t, book="closed", limits=toolenv.EpisodeLimits(max_steps=2)) for t in tasks]
+    # one reply ends with EOS, the other is cut off (the loop closes its turn with an unscored EOS)
+    records = run_episodes(episodes, ScoredScript([reply + [chat.eos_id], reply]), chat, 2, 64, scored=True)
+    for record in records:
+        assert len(record.logprobs) == len(record.completion_ids) == len(record.completion_mask)
+        assert all((lp == -0.25) == bool(m) for lp, m in zip(record.logprobs, record.completion_mask))
+        assert all(lp == 0.0 for lp, m in zip(record.logprobs, record.completion_mask) if not m)
+    with pytest.raises(TypeError, match="log-probabilities"):
+        run_episodes(episodes, types.SimpleNamespace(generate=None), chat, 2, 64, scored=True)
