@@ -125,10 +125,10 @@ def test_config_errors_are_refused_before_any_stage(args, message, capsys, tmp_p
 
 
 def test_missing_vllm_is_refused_before_any_stage(capsys, tmp_path, monkeypatch):
-    from importlib.util import find_spec
+    import importlib.util
 
-    if find_spec("vllm") is not None:
-        pytest.skip("vllm is installed")
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
     monkeypatch.setenv("TOOLPAST_HOME", str(tmp_path / "home"))
     assert main(["run", *SMOKE, "--set", "eval.backend=vllm", "--export", str(tmp_path / "b.json")]) == 2
     assert "needs vLLM" in capsys.readouterr().err and not (tmp_path / "home").exists()
