@@ -20,7 +20,7 @@ def cmd_bench(args) -> int:
         return run_throughput_bench(args.model, args.category, args.tasks, args.batch_size, args.max_turns,
                                     args.max_new_tokens, args.repeats, args.sequential_repeats, dtype=args.dtype,
                                     backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
-                                    reference=not args.no_reference)
+                                    reference=not args.no_reference, grpo_steps=args.grpo_steps)
     from toolpast.bench.vectors import run_vector_bench
 
     run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
@@ -58,6 +58,9 @@ def register(sub) -> None:
     thr.add_argument("--dtype", default="float32", help="Weights' dtype in every mode (float32; bfloat16 only pays "
                                                         "on CPUs with native bf16 and on GPUs).")
     thr.add_argument("--no-reference", action="store_true", help="Skip the two transformers generate modes.")
+    thr.add_argument("--grpo-steps", type=int, default=0, help="Also time this many GRPO steps per backend (cpu "
+                                                               "preset, 2 prompts x 4 rollouts; the median excludes "
+                                                               "the first step).")
     reg = bench_sub.add_parser("regress", help="CI gate: a fixed small task set with the default model, greedy, "
                                                "compared with a committed baseline; exit 1 on a regression.")
     reg.add_argument("--baseline", type=Path, default=Path("leaderboards/ci-baseline.json"),

@@ -8,7 +8,7 @@ The same held-out tasks run greedily in one process, each mode timed `repeats` t
   (a sweep starts it once per checkpoint and reuses it);
 - `generate`, replaying the hf loop's own turns: the same rows and conversations, the same token budget, each row
   stopping at EOS, but re-encoding the conversation every turn and keeping finished rows in the batch, as
-  `model.generate` does (checks identity too);
+  `model.generate` does (checks identity too; timed once: it is the slowest mode and no ratio uses it);
 - `generate`, decode only: the first turn's prompts, every row generating the full budget (EOS ignored). This is
   the machine's decode speed at this batch: no observation prefill, no turn boundaries, no finished rows, the
   shortest contexts. `hf_vs_generate` (the last line) is the hf loop's model tokens/s over this one;
@@ -150,7 +150,7 @@ def _generate_decode_only(model, tokenizer, prompts: list[list[int]], batch_size
 def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: str = "finance", tasks: int = 16,
                          batch_size: int = 16, max_turns: int = 4, max_new_tokens: int = 64, repeats: int = 3,
                          sequential_repeats: int = 1, world_seed: int = 0, dtype: str = "float32",
-                         backends: tuple[str, ...] = ("hf",), reference: bool = True,
+                         backends: tuple[str, ...] = ("hf",), reference: bool = True, grpo_steps: int = 0,
                          console: Console | None = None) -> int:
     """Print the table and the summary lines; 0, or 1 when greedy hf results differ between modes."""
     from toolpast.distributed import device_kind
@@ -182,7 +182,7 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
         modes.append(vllm_mode)
     replay_differs, decode = None, None
     if reference:
-        replay, replay_differs = _replay_with_generate(model, tokenizer, calls, repeats)
+        replay, replay_differs = _replay_with_generate(model, tokenizer, calls, 1)  # a bound and a check: once
         prompts = [chat.prompt_ids(episode.reset()) for episode in _episodes(task_list, max_turns)]
         decode = _generate_decode_only(model, tokenizer, prompts, batch_size, max_new_tokens, repeats)
         modes += [replay, decode]
@@ -218,6 +218,8 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
         print(f"vllm_engine_start_s: {engine_start:.1f}")
         print(f"vllm_identical_transcripts: {same}/{n}")
         print(f"vllm_vs_hf: {vllm_mode.tokens_per_s / batched.tokens_per_s:.2f}")
+    if grpo_steps:
+        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends)
     print(f"speedup: {sequential.median_s / batched.median_s:.2f}")
     if decode is not None:
         print(f"hf_vs_generate: {batched.tokens_per_s / decode.tokens_per_s:.2f}")
@@ -240,3 +242,51 @@ def _vllm_mode(model_dir, dtype: str, chat: ChatTokens, batch_size: int, repeats
     finally:
         shutdown_engines()
     return mode, engine_start
+
+
+def grpo_step_times(model_spec: str, category: str, steps: int, max_turns: int, max_new_tokens: int, dtype: str,
+                    world_seed: int, use_vllm: bool, workdir) -> list[dict]:
+    """`steps` GRPO steps of the cpu preset's recipe on `category`'s first train tasks (2 prompts x 4 rollouts per
+    step, the turn budget given), rolled out on vLLM (TRL's colocated engine) or on the hf loop; their train-log
+    rows (step_time, reward, lengths, and on vLLM the importance-sampling statistics)."""
+    import json
+
+    from toolpast.models import resolve_model
+    from toolpast.overrides import apply_overrides
+    from toolpast.tooluse.presets import get_preset
+    from toolpast.tooluse.rl import run_rl
+
+    cfg = apply_overrides(get_preset("cpu"), [
+        f"rl.steps={steps}", "rl.prompts_per_step=2", "rl.num_generations=4", "rl.micro_batch_size=4",
+        f"rl.max_turns={max_turns}", f"rl.max_new_tokens={max_new_tokens}", f"rl.use_vllm={str(use_vllm).lower()}",
+        "rl.select_every=0", "rl.bf16_autocast=false"]).rl
+    tasks = toolenv.get_category(category, seed=world_seed).tasks("train", n=8)
+    run_rl(resolve_model(model_spec), tasks, cfg, workdir, seed=0, dtype=dtype,
+           title=f"grpo ({'vllm' if use_vllm else 'hf'})")
+    rows = [json.loads(line) for line in (workdir / "train_log.jsonl").read_text().splitlines()]
+    return [row for row in rows if "loss" in row]
+
+
+def _print_grpo_steps(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed, backends) -> None:
+    """GRPO step time per backend (median over the steps after the first, which includes the engine's start)."""
+    import tempfile
+    from pathlib import Path
+
+    times = {}
+    for backend in backends:
+        with tempfile.TemporaryDirectory(prefix=f"grpo-{backend}-") as tmp:
+            rows = grpo_step_times(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed,
+                                   backend == "vllm", Path(tmp))
+        later = [row["step_time"] for row in rows[1:]] or [rows[0]["step_time"]]
+        times[backend] = statistics.median(later)
+        extra = ""
+        if backend == "vllm":
+            difference = statistics.mean(r["sampling/sampling_logp_difference/mean"] for r in rows)
+            extra = (f", sampling logp difference mean {difference:.1e}, "
+                     f"IS ratio [{min(r['sampling/importance_sampling_ratio/min'] for r in rows):.3f}, "
+                     f"{max(r['sampling/importance_sampling_ratio/max'] for r in rows):.3f}]")
+        print(f"grpo_{backend}: {len(rows)} steps, step s {[round(r['step_time'], 1) for r in rows]}, median after the "
+              f"first {times[backend]:.1f}, reward mean {statistics.mean(r['reward'] for r in rows):.3f}, tokens "
+              f"{statistics.mean(r['completions/mean_length'] for r in rows):.0f}{extra}")
+    if "vllm" in times:
+        print(f"grpo_vllm_vs_hf: {times['hf'] / times['vllm']:.2f}")

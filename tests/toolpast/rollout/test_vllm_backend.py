@@ -214,7 +214,8 @@ def test_a_cpu_engine_is_eager_without_gpu_settings_and_stays_up_between_evaluat
     monkeypatch.setattr(backend, "on_gpu", lambda: False)
     generator = backend.VLLMGenerator.from_model_dir(tmp_path, EOS, dtype="float32")
     assert generator.llm.kwargs == {"dtype": "float32", "seed": 0, "max_model_len": None,
-                                    "enable_prefix_caching": True, "enforce_eager": True}
+                                    "enable_prefix_caching": True, "enforce_eager": True,
+                                    "kv_cache_memory_bytes": backend.CPU_KV_CACHE_GIB * 2**30}
     backend.release()  # host memory only: the next evaluation of this checkpoint skips the engine's start
     assert generator.llm.events == [] and backend._ENGINES
     assert backend.engine_args("float32", None, enforce_eager=False)["enforce_eager"] is False
