@@ -20,7 +20,8 @@ def cmd_bench(args) -> int:
         return run_throughput_bench(args.model, args.category, args.tasks, args.batch_size, args.max_turns,
                                     args.max_new_tokens, args.repeats, args.sequential_repeats, dtype=args.dtype,
                                     backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
-                                    reference=not args.no_reference, grpo_steps=args.grpo_steps)
+                                    reference=not args.no_reference, grpo_steps=args.grpo_steps,
+                                    evaluation=not args.grpo_only)
     from toolpast.bench.vectors import run_vector_bench
 
     run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
@@ -61,6 +62,8 @@ def register(sub) -> None:
     thr.add_argument("--grpo-steps", type=int, default=0, help="Also time this many GRPO steps per backend (cpu "
                                                                "preset, 2 prompts x 4 rollouts; the median excludes "
                                                                "the first step).")
+    thr.add_argument("--grpo-only", action="store_true", help="With --grpo-steps: time only the GRPO steps (the "
+                                                              "evaluation modes take ~15-40 min on 2 cores).")
     reg = bench_sub.add_parser("regress", help="CI gate: a fixed small task set with the default model, greedy, "
                                                "compared with a committed baseline; exit 1 on a regression.")
     reg.add_argument("--baseline", type=Path, default=Path("leaderboards/ci-baseline.json"),

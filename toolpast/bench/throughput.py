@@ -13,6 +13,8 @@ The same held-out tasks run greedily in one process, each mode timed `repeats` t
   the machine's decode speed at this batch: no observation prefill, no turn boundaries, no finished rows, the
   shortest contexts. `hf_vs_generate` (the last line) is the hf loop's model tokens/s over this one;
 - hf, one episode at a time: the baseline of `speedup` (batched over sequential).
+The hf modes and generate's decode-only are timed round by round, interleaved, so that a shared host's drift
+during the run moves every median alike; vLLM and the replay run after them.
 Greedy hf results must be identical token for token across hf modes and the replay, or the speed means nothing:
 a mismatch is printed and the command exits 1. vLLM's kernels round differently, so its transcripts are compared
 and the share of identical ones reported, not required.
@@ -91,6 +93,13 @@ def _run_episodes_mode(name: str, make_generator, chat: ChatTokens, tasks, batch
     return (result, recorder.calls) if keep_calls else result
 
 
+def _merged(timings: list[ModeResult]) -> ModeResult:
+    """One mode's single-timing results as one result with every timing (greedy: the outputs are the same)."""
+    first = timings[0]
+    return ModeResult(first.name, [s for t in timings for s in t.seconds], first.completions, first.model_tokens,
+                      first.prefilled_tokens, first.successes)
+
+
 def _left_padded(sequences: list[list[int]], pad_id: int, device):
     import torch
 
@@ -151,8 +160,9 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
                          batch_size: int = 16, max_turns: int = 4, max_new_tokens: int = 64, repeats: int = 3,
                          sequential_repeats: int = 1, world_seed: int = 0, dtype: str = "float32",
                          backends: tuple[str, ...] = ("hf",), reference: bool = True, grpo_steps: int = 0,
-                         console: Console | None = None) -> int:
-    """Print the table and the summary lines; 0, or 1 when greedy hf results differ between modes."""
+                         console: Console | None = None, evaluation: bool = True) -> int:
+    """Print the table and the summary lines; 0, or 1 when greedy hf results differ between modes.
+    `evaluation=False`: only the GRPO steps (`grpo_steps` > 0)."""
     from toolpast.distributed import device_kind
     from toolpast.models import load_model, load_tokenizer, resolve_model
 
@@ -160,6 +170,12 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
     if unknown or "hf" not in backends:
         raise ValueError(f"--backends takes hf plus optionally vllm (the openai backend is a server's: `toolpast "
                          f"bench serve-load`); got {','.join(backends)}")
+    if not evaluation:
+        if grpo_steps < 1:
+            raise ValueError("--grpo-only times GRPO steps: give --grpo-steps N (N >= 2: the first step is not "
+                             "counted in the median)")
+        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends)
+        return 0
     out = console or Console()
     if not out.is_terminal:  # logs and CI: rich would wrap the table at 80 columns
         out.width = max(out.width, 140)
@@ -172,10 +188,27 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
     def hf(size: int, reuse: bool):
         return lambda: HFGenerator(model, tokenizer, batch_size=size, temperature=0.0, reuse_cache=reuse)
 
-    batched, calls = _run_episodes_mode("hf, batched + KV cache", hf(batch_size, True), batch_size=batch_size,
-                                        repeats=repeats, keep_calls=True, **args)
-    modes = [batched, _run_episodes_mode("hf, batched, re-encode each turn", hf(batch_size, False),
-                                         batch_size=batch_size, repeats=repeats, **args)]
+    prompts = [chat.prompt_ids(episode.reset()) for episode in _episodes(task_list, max_turns)]
+    # The in-process timings go round by round (batched, re-encode, decode-only, one at a time), so a shared host
+    # that slows down or speeds up during the run moves every mode's median alike instead of the ratios.
+    timings: dict[str, list[ModeResult]] = {"batched": [], "re-encode": [], "decode": [], "sequential": []}
+    calls = None
+    for round_ in range(max(repeats, sequential_repeats)):
+        if round_ < repeats:
+            batched, recorded = _run_episodes_mode("hf, batched + KV cache", hf(batch_size, True),
+                                                   batch_size=batch_size, repeats=1, keep_calls=True, **args)
+            timings["batched"].append(batched)
+            calls = calls or recorded
+            timings["re-encode"].append(_run_episodes_mode("hf, batched, re-encode each turn", hf(batch_size, False),
+                                                           batch_size=batch_size, repeats=1, **args))
+            if reference:
+                timings["decode"].append(_generate_decode_only(model, tokenizer, prompts, batch_size,
+                                                               max_new_tokens, 1))
+        if round_ < sequential_repeats:
+            timings["sequential"].append(_run_episodes_mode("hf, one episode at a time", hf(1, True), batch_size=1,
+                                                            repeats=1, **args))
+    batched, reencode, sequential = (_merged(timings[name]) for name in ("batched", "re-encode", "sequential"))
+    modes = [batched, reencode]
     engine_start = None
     if "vllm" in backends:
         vllm_mode, engine_start = _vllm_mode(model_dir, dtype, chat, batch_size, repeats, args)
@@ -183,11 +216,8 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
     replay_differs, decode = None, None
     if reference:
         replay, replay_differs = _replay_with_generate(model, tokenizer, calls, 1)  # a bound and a check: once
-        prompts = [chat.prompt_ids(episode.reset()) for episode in _episodes(task_list, max_turns)]
-        decode = _generate_decode_only(model, tokenizer, prompts, batch_size, max_new_tokens, repeats)
+        decode = _merged(timings["decode"])
         modes += [replay, decode]
-    sequential = _run_episodes_mode("hf, one episode at a time", hf(1, True), batch_size=1,
-                                    repeats=sequential_repeats, **args)
     modes.append(sequential)
 
     n = len(task_list)

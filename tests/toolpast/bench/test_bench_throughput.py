@@ -21,6 +21,8 @@ def test_throughput_bench_checks_identity_and_ends_with_the_speedup_and_the_gene
 def test_throughput_bench_refuses_a_backend_it_cannot_time():
     with pytest.raises(ValueError, match="hf plus optionally vllm"):
         run_throughput_bench("tiny-random", tasks=1, backends=("openai",))
+    with pytest.raises(ValueError, match="--grpo-only times GRPO steps"):
+        run_throughput_bench("tiny-random", tasks=1, evaluation=False)
 
 
 @pytest.mark.slow
@@ -30,3 +32,22 @@ def test_grpo_steps_are_timed_from_the_train_log(tmp_path):
     rows = grpo_step_times("tiny-random", "movies", steps=2, max_turns=2, max_new_tokens=8, dtype="float32",
                            world_seed=0, use_vllm=False, workdir=tmp_path)
     assert [row["step"] for row in rows] == [1, 2] and all(row["step_time"] > 0 for row in rows)
+
+
+def test_timings_go_round_by_round_so_host_drift_moves_every_mode_alike(monkeypatch, capsys):
+    from toolpast.bench import throughput
+
+    order, real = [], throughput._run_episodes_mode
+
+    def recording(name, *args, **kwargs):
+        order.append(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(throughput, "_run_episodes_mode", recording)
+    code = run_throughput_bench("tiny-random", tasks=2, batch_size=2, max_turns=1, max_new_tokens=4, repeats=2,
+                                sequential_repeats=1, reference=False)
+    assert code == 0
+    assert order == ["hf, batched + KV cache", "hf, batched, re-encode each turn", "hf, one episode at a time",
+                     "hf, batched + KV cache", "hf, batched, re-encode each turn"]
+    table = capsys.readouterr().out
+    assert re.search(r"hf, batched \+ KV cache\s*│\s*2 ", table) and re.search(r"one episode at a time\s*│\s*1 ", table)

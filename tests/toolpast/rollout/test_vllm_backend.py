@@ -238,6 +238,34 @@ def test_the_engine_dtype_keeps_fp32_where_bf16_is_emulated(monkeypatch):
     assert backend.default_dtype("float32") == "bfloat16"
 
 
+def test_trls_colocated_engine_gets_the_evaluation_engines_dtype_and_eager_mode_on_a_cpu(monkeypatch):
+    """TRL builds its engine with vLLM's dtype "auto", which casts a float32 checkpoint to bf16 on any x86 CPU
+    (emulated there, and no longer the policy's numbers) and compiles it: inside the GRPO stage's scope it gets
+    the evaluation engine's dtype, and eager mode on a CPU; TRL's own arguments win; the class is restored."""
+    import trl.generation.vllm_generation as trl_vllm
+
+    from toolpast.cpu_bf16 import native_bf16
+
+    monkeypatch.setattr(trl_vllm, "LLM", FakeLLM, raising=False)
+    monkeypatch.setattr(backend, "on_gpu", lambda: False)
+    monkeypatch.setenv("TOOLPAST_CPU_BF16", "0")
+    native_bf16.cache_clear()
+    try:
+        with backend.trainer_engine_scope(True, "float32"):
+            llm = trl_vllm.LLM(model="m", gpu_memory_utilization=0.3, enforce_eager=False)
+        assert llm.kwargs == {"dtype": "float32", "enforce_eager": False, "gpu_memory_utilization": 0.3}
+        assert trl_vllm.LLM is FakeLLM
+        with backend.trainer_engine_scope(True, "float32"):
+            assert trl_vllm.LLM(model="m").kwargs == {"dtype": "float32", "enforce_eager": True}
+        monkeypatch.setattr(backend, "on_gpu", lambda: True)
+        with backend.trainer_engine_scope(True, "float32"):  # a GPU: bf16 as under autocast, CUDA graphs kept
+            assert trl_vllm.LLM(model="m").kwargs == {"dtype": "bfloat16"}
+        with backend.trainer_engine_scope(False, "float32"):  # no vLLM in the stage: nothing touched
+            assert trl_vllm.LLM is FakeLLM
+    finally:
+        native_bf16.cache_clear()
+
+
 def test_sampled_logprobs_read_each_sampled_tokens_entry_and_refuse_a_missing_request():
     entry = types.SimpleNamespace
     per_token = [{5: entry(logprob=-0.5)}, {9: entry(logprob=-2.0), 3: entry(logprob=-0.1)}, {4: entry(logprob=None)}]

@@ -150,7 +150,8 @@ def test_one_grpo_step_through_vllm_sees_the_updated_policy_and_corrects_with_it
               f"{row['sampling/sampling_logp_difference/mean']:.2e}, IS ratio "
               f"[{row['sampling/importance_sampling_ratio/min']:.4f}, "
               f"{row['sampling/importance_sampling_ratio/max']:.4f}]")
-        assert row["sampling/sampling_logp_difference/mean"] < 1e-2
+        # fp32 on both sides (2e-7 here; at vLLM's bf16 "auto" it read ~3e-3)
+        assert row["sampling/sampling_logp_difference/mean"] < 1e-4
         assert math.isfinite(row["loss"])
     rollouts = [json.loads(line) for line in (tmp_path / "rollouts.jsonl").read_text().splitlines()]
     assert len(rollouts) == 2 * cfg.prompts_per_step * cfg.num_generations
