@@ -342,8 +342,10 @@ def _keep_cpu_weights_reloadable():
     load_weights knows how to fill: TRL's weight sync before every rollout then fails ('Parameter' object has no
     attribute 'weight_loader'). Without oneDNN the layers keep their weights and run torch's linear (the engine
     runs in this process under TRL's external_launcher, so the switch reaches it). Returns the undo."""
-    import vllm._custom_ops as ops
-
+    try:
+        import vllm._custom_ops as ops
+    except ImportError:  # no vLLM: no engine will be built either
+        return lambda: None
     had = ops._supports_onednn
     ops._supports_onednn = False
 
