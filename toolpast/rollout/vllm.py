@@ -307,19 +307,18 @@ def trainer_engine_scope(use_vllm: bool, dtype: str = "float32"):
     saved = {name: os.environ.get(name) for name in LAUNCHER_ENV}
     import trl.generation.vllm_generation as trl_vllm
 
+    undo = []
     trl_llm = getattr(trl_vllm, "LLM", None)  # absent when vllm is not installed: TRL refuses use_vllm itself
-    packing = None
     if trl_llm is not None:
         trl_vllm.LLM = _with_defaults(trl_llm, trainer_engine_kwargs(dtype))
+        undo.append(lambda: setattr(trl_vllm, "LLM", trl_llm))
         if not on_gpu():
-            packing = _keep_cpu_weights_reloadable()
+            undo.append(_keep_cpu_weights_reloadable())
     try:
         yield
     finally:
-        if trl_llm is not None:
-            trl_vllm.LLM = trl_llm
-        if packing is not None:
-            packing()
+        for step in reversed(undo):
+            step()
         if not had_group:
             _release_process_groups()
             for name, value in saved.items():
