@@ -15,6 +15,7 @@ from toolpast import distributed, subcommands
 from toolpast.io import staged_dir
 from toolpast.overrides import add_config_options, apply_overrides, flag_sets, settings_epilog
 from toolpast.presets import names as preset_names
+from toolpast.stage_lock import exclusive_output
 from toolpast.tooluse.config import RunConfig
 from toolpast.tooluse.presets import get_preset
 
@@ -157,7 +158,7 @@ def cmd_sft(args) -> int:
         for category in cats:  # stage 2 draws train-split trajectories: never the held-out tail
             check_validation_holdout(cfg.model_copy(update={"target": category}))
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
-    with staged_dir(args.out, overwrite=True, resumable=True) as partial:
+    with exclusive_output(args.out, "toolpast sft"), staged_dir(args.out, overwrite=True, resumable=True) as partial:
         if rest:
             docs = partial / "doc_pairs"
             if not docs.is_dir():  # a rerun after a kill in stage 2 keeps the finished stage 1
@@ -179,7 +180,7 @@ def cmd_rl(args) -> int:
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
     check_budget(cfg, model, evaluation=False)  # rung 0 of the RL tasks, before any training
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
-    with staged_dir(args.out, overwrite=True, resumable=True) as partial:
+    with exclusive_output(args.out, "toolpast rl"), staged_dir(args.out, overwrite=True, resumable=True) as partial:
         outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype)
     print(f"reward curve: {outputs['reward_curve']}\nmodel: {Path(args.out) / 'model'}")
     return 0
