@@ -18,7 +18,8 @@ def test_run_help_documents_every_setting(capsys):
 
 
 @pytest.mark.parametrize("command", [["sft", "--help"], ["rl", "--help"], ["eval", "--help"],
-                                     ["skill", "extract", "--help"], ["skill", "inject", "--help"]])
+                                     ["skill", "extract", "--help"], ["skill", "sparsify", "--help"],
+                                     ["skill", "inject", "--help"]])
 def test_stage_commands_have_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(command)

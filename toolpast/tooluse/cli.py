@@ -200,6 +200,13 @@ def cmd_skill(args) -> int:
         manifest = extract_skill_vector(Path(args.rl), Path(args.sft), out)
         print(f"skill vector: {out} ({len(manifest.tensors)} tensors, norm {manifest.total_l2_norm:.4g})")
         return 0
+    if args.action == "sparsify":
+        from toolpast.vectors.sparsify import sparsify_skill_vector
+
+        manifest = sparsify_skill_vector(Path(args.vector), out, args.keep)
+        print(f"skill vector: {out} (top {args.keep:g} of each tensor by magnitude, norm restored: "
+              f"{manifest.total_l2_norm:.4g})")
+        return 0
     fused = args.rl is not None or args.sft is not None
     if (args.vector is not None) == fused or (fused and (args.rl is None or args.sft is None)):
         print("toolpast: error: skill inject takes either --vector V or both --rl R and --sft S", file=sys.stderr)
@@ -330,12 +337,17 @@ def register(sub) -> None:
         _add_config_options(stage)
         stage.set_defaults(func=func)
 
-    skills = subcommands.group(sub, "skill", "Skill vectors: extract v = rl - sft, inject theta = target + lambda v.",
+    skills = subcommands.group(sub, "skill", "Skill vectors: extract v = rl - sft, sparsify it, inject theta = target + lambda v.",
                                cmd_skill)
     extract = skills.add_parser("extract", help="Write v = RL model - SFT model as safetensors shards.")
     subcommands.required(extract, {"--rl": "The RL-trained checkpoint directory.",
                                    "--sft": "The checkpoint RL started from.",
                                    "--out": "Directory for the vector shards and manifest (must not exist)."})
+    sparse = skills.add_parser("sparsify", help="Write v keeping each tensor's largest-magnitude entries, its norm "
+                                                "restored (the sweep's vector_keep variant, as one command).")
+    sparse.add_argument("--vector", required=True, help="A dense vector written by `toolpast skill extract`.")
+    sparse.add_argument("--keep", type=float, required=True, help="Share of each tensor's entries kept, in (0, 1].")
+    sparse.add_argument("--out", required=True, help="Directory for the sparsified vector (must not exist).")
     inject = skills.add_parser("inject", help="Write a loadable model theta = model + lambda * v.")
     inject.add_argument("--model", required=True, help="Target checkpoint (e.g. the target SFT model).")
     inject.add_argument("--vector", help="A directory written by `toolpast skill extract`.")

@@ -58,3 +58,19 @@ def test_refusals(vector_dir, tmp_path):
     sparsify_skill_vector(vector_dir, tmp_path / "b", 0.5)
     with pytest.raises(ValueError, match="already sparsified .*sparsify the dense vector"):
         sparsify_skill_vector(tmp_path / "b", tmp_path / "c", 0.5)
+
+
+def test_the_sparsify_command_writes_what_the_library_writes(vector_dir, tmp_path, capsys):
+    """`toolpast skill sparsify`: the same tensors as `sparsify_skill_vector`, and it never overwrites."""
+    from toolpast.cli import main
+
+    assert main(["skill", "sparsify", "--vector", str(vector_dir), "--keep", "0.3", "--out",
+                 str(tmp_path / "cli")]) == 0
+    assert "top 0.3 of each tensor by magnitude, norm restored" in capsys.readouterr().out
+    sparsify_skill_vector(vector_dir, tmp_path / "lib", 0.3)
+    cli, lib = load_dir(tmp_path / "cli"), load_dir(tmp_path / "lib")
+    assert cli.keys() == lib.keys() and all(torch.equal(cli[k], lib[k]) for k in cli)
+    assert VectorManifest.load(tmp_path / "cli").sparsity.keep == 0.3
+    assert main(["skill", "sparsify", "--vector", str(vector_dir), "--keep", "0.3", "--out",
+                 str(tmp_path / "cli")]) == 2
+    assert "already exists" in capsys.readouterr().err
