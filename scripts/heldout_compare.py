@@ -3,7 +3,9 @@ paired difference (candidate - baseline) with its bootstrap interval.
 
 The sweep's rung (b) compares source SFT and source RL on 20 validation tasks, where one task is 5 points; a
 category's untrained train tasks (`tooluse/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
-measurement four to five times tighter. Never the test split. Greedy, closed book, the run's evaluation limits.
+measurement four to five times tighter; tune on these. `--split test` compares the same two models on the
+category's test split instead (its first eval.tasks: `--set eval.tasks=60` for all of Movies'), for the reported
+number once a recipe is chosen, never to choose one. Greedy, closed book, the run's evaluation limits.
 docs/results.md, recipe log item 9 (rung b of item 8's RL, and the portability control):
 
     python scripts/heldout_compare.py --category movies --baseline SFT=<sft model dir> --candidate RL=<rl model dir>
@@ -27,7 +29,7 @@ from toolpast.leaderboard.paired import bootstrap_difference
 from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
 from toolpast.stages.context import StageContext
-from toolpast.tooluse.data import untrained_tasks
+from toolpast.tooluse.data import category_tasks, untrained_tasks
 from toolpast.tooluse.evaluate import evaluate
 from toolpast.tooluse.presets import get_preset
 from toolpast.tooluse.select import selection_eval
@@ -74,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=_named, metavar="NAME=DIR")
     parser.add_argument("--candidate", type=_named, metavar="NAME=DIR")
     parser.add_argument("--preset", default="cpu", help="The config whose training stages define 'untrained'.")
+    parser.add_argument("--split", choices=["untrained", "test"], default="untrained",
+                        help="untrained: the train tasks no training stage draws (for tuning); test: the first "
+                             "eval.tasks of the test split (for the reported number only).")
     parser.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="Config override.")
     parser.add_argument("--seed", type=int, default=0, help="Seed of the paired bootstrap (and the runs).")
     parser.add_argument("--out", type=Path, default=Path("/tmp/heldout_compare"))
@@ -85,8 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--category, --baseline and --candidate are required (or --average)")
 
     cfg = apply_overrides(get_preset(args.preset), args.set)
-    tasks = untrained_tasks(cfg, args.category)
-    print(f"{len(tasks)} untrained {args.category} train tasks ({tasks[0].id} .. {tasks[-1].id})")
+    if args.split == "test":
+        tasks = category_tasks(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"split": "test"})}),
+                               args.category)
+    else:
+        tasks = untrained_tasks(cfg, args.category)
+    print(f"{len(tasks)} {args.split} {args.category} tasks ({tasks[0].id} .. {tasks[-1].id})")
     results = {}
     for name, model in (args.baseline, args.candidate):
         workdir = args.out / name
@@ -103,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             f"(paired bootstrap, 10,000 resamples, seed {args.seed}, {d.n_tasks} tasks); {cand} alone solves "
             f"{sum(x > 0 for x in diffs)}, {base} alone {sum(x < 0 for x in diffs)}")
     print(line)
-    summary = {"category": args.category, "tasks": [t.id for t in tasks], "command": " ".join(sys.argv),
+    summary = {"category": args.category, "split": args.split, "tasks": [t.id for t in tasks], "command": " ".join(sys.argv),
                "models": {base: str(base_dir), cand: str(cand_dir)},
                "metrics": {n: {k: r.get(k) for k in SHOWN} for n, r in results.items()},
                "difference": d.model_dump(), "summary": line}

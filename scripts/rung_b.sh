@@ -9,10 +9,11 @@
 #     --set sft.trajectories.steps=15 --set rl.reward_scheme=prototype --set rl.learning_rate=1e-5 \
 #     --set rl.steps=32 --set rl.select_every=8
 # The last line printed is `RL - SFT: +x.x points [lo, hi] (paired bootstrap ...)`; OUT/compare/summary.json
-# holds both models' metrics. Cost on a 2-core AVX2 CPU: SFT ~1 h, GRPO ~6 min per step at 6 x 96, evaluation
-# ~15 min per model.
+# holds both models' metrics. Then `scripts/rung_b_remedies.sh OUT` (same --set options): lambda 2, the top-30%
+# vector, and RL vs SFT on the test split. Cost on a 2-core AVX2 CPU: SFT ~1 h, GRPO ~6 min per step at 6 x 96
+# (~3.2 h for 32 steps: over one sitting, so rerun to resume), evaluation ~12 min per model.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,15p "$0"; exit 2; }
 OUT=$1; shift
 cd "$(dirname "$0")/.."
 T=.venv/bin/toolpast

@@ -29,12 +29,27 @@ def test_compares_two_models_pairwise(tiny_model_dir, tmp_path, capsys):
     assert script.main(["--category", "finance", "--preset", "smoke", "--set", "rl.train_tasks=196", "--baseline",
                         f"A={tiny_model_dir}", "--candidate", f"B={tiny_model_dir}", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert text.startswith("4 untrained finance train tasks")
+    assert text.startswith("4 untrained finance tasks (finance/train/0196 .. finance/train/0199)")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["difference"]["mean"] == 0 and summary["difference"]["n_tasks"] == 4  # one model, greedy
+    assert summary["split"] == "untrained"
     assert summary["metrics"]["A"] == summary["metrics"]["B"] and summary["summary"] in text
     assert len((out / "A" / "episodes.jsonl").read_text().splitlines()) == 4
     assert script.main(["--average", str(out), str(out)]) == 0  # two "categories": the same comparison twice
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "finance (B - A): +0.0 points (4 tasks)"
     assert lines[-1].startswith("average over 2 categories: +0.0 points [+0.0, +0.0]") and "2 of 2 >= 0" in lines[-1]
+
+
+def test_the_test_split_is_the_first_eval_tasks_of_it(tiny_model_dir, tmp_path, capsys):
+    """--split test: the reported split, the first eval.tasks test tasks, never the untrained train tasks."""
+    spec = importlib.util.spec_from_file_location("heldout_compare", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    out = tmp_path / "out"
+    assert script.main(["--category", "finance", "--preset", "smoke", "--split", "test", "--set", "eval.tasks=3",
+                        "--baseline", f"A={tiny_model_dir}", "--candidate", f"B={tiny_model_dir}",
+                        "--out", str(out)]) == 0
+    assert capsys.readouterr().out.startswith("3 test finance tasks (finance/test/0000 .. finance/test/0002)")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["split"] == "test" and summary["tasks"] == [f"finance/test/{i:04d}" for i in range(3)]
