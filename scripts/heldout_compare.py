@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(paired bootstrap, 10,000 resamples, seed {args.seed}, {d.n_tasks} tasks); {cand} alone solves "
             f"{sum(x > 0 for x in diffs)}, {base} alone {sum(x < 0 for x in diffs)}")
     print(line)
-    summary = {"category": args.category, "split": args.split, "tasks": [t.id for t in tasks], "command": " ".join(sys.argv),
+    summary = {"category": args.category, "split": args.split, "tasks": [t.id for t in tasks],
+               "command": " ".join(sys.argv),
                "models": {base: str(base_dir), cand: str(cand_dir)},
                "metrics": {n: {k: r.get(k) for k in SHOWN} for n, r in results.items()},
                "difference": d.model_dump(), "summary": line}

@@ -21,7 +21,8 @@ PY=.venv/bin/python
 SFT=$OUT/sft/model
 RL=$OUT/rl/model
 [ -f "$RL/config.json" ] || { echo "no $RL: run scripts/rung_b.sh $OUT first" >&2; exit 2; }
-[ -f "$OUT/compare/summary.json" ] || { echo "no $OUT/compare/summary.json: finish scripts/rung_b.sh $OUT" >&2; exit 2; }
+[ -f "$OUT/compare/summary.json" ] || { echo "no $OUT/compare/summary.json: finish scripts/rung_b.sh $OUT" >&2
+  exit 2; }
 
 compare() {  # NAME MODEL_DIR [SPLIT]: NAME vs the source SFT; the SFT's episodes come from rung_b.sh's comparison
   local name=$1 model=$2 split=${3:-untrained} dir=$OUT/remedies/$1

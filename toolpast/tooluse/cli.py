@@ -337,8 +337,8 @@ def register(sub) -> None:
         _add_config_options(stage)
         stage.set_defaults(func=func)
 
-    skills = subcommands.group(sub, "skill", "Skill vectors: extract v = rl - sft, sparsify it, inject theta = target + lambda v.",
-                               cmd_skill)
+    skills = subcommands.group(sub, "skill", "Skill vectors: extract v = rl - sft, sparsify it, inject "
+                                             "theta = target + lambda v.", cmd_skill)
     extract = skills.add_parser("extract", help="Write v = RL model - SFT model as safetensors shards.")
     subcommands.required(extract, {"--rl": "The RL-trained checkpoint directory.",
                                    "--sft": "The checkpoint RL started from.",
