@@ -15,21 +15,17 @@ never mistaken for work and never moves with the finished directory). Why this d
 - A stale lock is broken under a short-lived `<key>.lock.break` mutex (itself O_EXCL): re-read, rename the
   lock away, check that what was renamed is the stale owner's record (else put it back), then create ours.
   So two runs that find the same dead owner never both take over.
-The same lock guards a command's own resumable `--out` (`exclusive_output`): there a second writer is refused at
-once instead of waiting.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import platform
 import secrets
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,33 +249,3 @@ class StageLock:
             aside.unlink(missing_ok=True)
         finally:
             mutex.unlink(missing_ok=True)
-
-
-@contextlib.contextmanager
-def exclusive_output(out: Path, command: str) -> Iterator[None]:
-    """Hold `<out>.lock` while a command resumably writes `out` (its work lives in `<out>.partial`): a second run
-    on the same output would resume the same checkpoints and write over the first's, so it is refused at once,
-    naming the live owner. A killed run's lock is stale (its pid is dead) and is broken by the next run. Only the
-    main process of a launched run takes it (every rank works on main's partial directory)."""
-    from toolpast import distributed
-
-    if not distributed.is_main():
-        yield
-        return
-    out = Path(out).absolute()
-    lock = StageLock(out.with_name(out.name + ".lock"), f"{command} --out {out}", wait_s=0, on_wait=_say)
-    try:
-        lock.acquire()
-    except StageLocked:
-        owner = read_owner(lock.path)
-        who = owner.describe() if owner is not None else "another run"
-        raise StageLocked(f"{command} --out {out}: {who} is already writing it (lock {lock.path}); wait for it to "
-                          f"finish, or stop it and rerun this command to resume its work") from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-def _say(line: str) -> None:
-    print(f"toolpast: {line}", file=sys.stderr)

@@ -13,9 +13,9 @@ from pathlib import Path
 from toolenv.suites import SUITES
 from toolpast import distributed, subcommands
 from toolpast.io import staged_dir
+from toolpast.output_lock import exclusive_output
 from toolpast.overrides import add_config_options, apply_overrides, flag_sets, settings_epilog
 from toolpast.presets import names as preset_names
-from toolpast.stage_lock import exclusive_output
 from toolpast.tooluse.config import RunConfig
 from toolpast.tooluse.presets import get_preset
 

@@ -1,4 +1,4 @@
-"""`exclusive_output`: one run at a time writes a command's resumable `--out` (the store's own lock is tested in
+"""toolpast/output_lock.py: one run at a time writes a command's resumable `--out` (the store's own lock is tested in
 test_artifacts_concurrency.py)."""
 
 import json
@@ -10,7 +10,8 @@ import time
 import pytest
 
 from toolpast.cli import main
-from toolpast.stage_lock import StageLocked, exclusive_output, pid_space
+from toolpast.output_lock import exclusive_output
+from toolpast.stage_lock import StageLocked, pid_space
 
 
 def _owned_by(lock, pid: int) -> None:
