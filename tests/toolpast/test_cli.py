@@ -260,3 +260,17 @@ def test_a_corrupt_stage_manifest_is_one_line_naming_it_and_the_fix(capsys, monk
     assert main(["run", *SMOKE]) == 2
     assert re.fullmatch(f"toolpast: error: {re.escape(str(manifest))}: not a valid stage manifest: not JSON, or cut "
                         r"short \(.+\); rerun with --force sft_target to rebuild that stage\n", capsys.readouterr().err)
+
+
+def test_rl_command_makes_the_policy_choice_the_pipeline_makes(tiny_model_dir, tmp_path, capsys):
+    """`toolpast rl --set rl.select_every=N` keeps a policy every N steps and chooses one on the held-out selection
+    tasks, as the pipeline's rl stage does (it once ignored the setting and kept the last step)."""
+    import json
+
+    out = tmp_path / "rl"
+    assert main(["rl", "--preset", "smoke", "--model", str(tiny_model_dir), "--categories", "movies", "--out",
+                 str(out), "--set", "rl.select_every=2", "--set", "rl.select_tasks=2"]) == 0
+    record = json.loads((out / "selection.json").read_text())
+    assert record["steps"] == [2, 3] and record["tasks"] == 2 and record["chosen_step"] in (2, 3)
+    assert f"policy choice: step {record['chosen_step']} of [2, 3]" in capsys.readouterr().out
+    assert not (out / "snapshots").exists() and (out / "model" / "config.json").is_file()

@@ -172,16 +172,27 @@ def cmd_sft(args) -> int:
 
 def cmd_rl(args) -> int:
     from toolpast.models import resolve_model
-    from toolpast.tooluse.data import rl_tasks
+    from toolpast.tooluse.data import check_validation_holdout, rl_tasks, selection_tasks
     from toolpast.tooluse.feasibility import check_budget
     from toolpast.tooluse.rl import run_rl
+    from toolpast.tooluse.select import PolicyChoice, selection_eval
 
-    cfg = apply_overrides(_config(args), [f"source={','.join(c.lower() for c in args.categories)},"])
+    cats = [c.lower() for c in args.categories]
+    cfg = apply_overrides(_config(args), [f"source={','.join(cats)},"])
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
+    for category in cats:  # RL draws the front of the train split: never the validation or selection tail
+        check_validation_holdout(cfg.model_copy(update={"target": category}))
+    choice = None
+    if cfg.rl.select_every:  # as in the pipeline's rl stage: the policy is chosen on held-out source tasks
+        choice = PolicyChoice(selection_tasks(cfg, cats), selection_eval(cfg.eval))
     check_budget(cfg, model, evaluation=False)  # rung 0 of the RL tasks, before any training
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with exclusive_output(args.out, "toolpast rl"), staged_dir(args.out, overwrite=True, resumable=True) as partial:
-        outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype)
+        outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype, choice=choice)
+    chosen = outputs.get("selection")
+    if chosen:
+        print(f"policy choice: step {chosen['chosen_step']} of {chosen['steps']} (successes {chosen['successes']} "
+              f"on {chosen['tasks']} held-out source tasks)")
     print(f"reward curve: {outputs['reward_curve']}\nmodel: {Path(args.out) / 'model'}")
     return 0
 
