@@ -189,6 +189,8 @@ def cmd_rl(args) -> int:
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with exclusive_output(args.out, "toolpast rl"), staged_dir(args.out, overwrite=True, resumable=True) as partial:
         outputs = run_rl(model, tasks, cfg.rl, partial, cfg.seed, cfg.dtype, choice=choice)
+    if not distributed.is_main():
+        return 0  # the stage's outputs are main's (run_rl returns {} on the other ranks)
     chosen = outputs.get("selection")
     if chosen:
         print(f"policy choice: step {chosen['chosen_step']} of {chosen['steps']} (successes {chosen['successes']} "
