@@ -1,16 +1,10 @@
 """scripts/decode_step_cost.py: the per-step decode cost at batch 1 and batch B behind the throughput bound."""
 
-import importlib.util
 import re
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "decode_step_cost.py"
 
 
-def test_prints_both_step_costs_and_their_ratio(capsys):
-    spec = importlib.util.spec_from_file_location("decode_step_cost", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_prints_both_step_costs_and_their_ratio(load_script, capsys):
+    script = load_script("decode_step_cost")
     script.main(["--model", "tiny-random", "--batch", "4", "--prompt", "8", "--steps", "4", "--repeats", "1"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("batch 1: prefill") and lines[1].startswith("batch 4: prefill")

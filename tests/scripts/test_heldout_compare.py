@@ -1,15 +1,11 @@
 """scripts/heldout_compare.py: two models on a category's untrained train tasks, with the paired difference."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import toolenv
 from toolpast.overrides import apply_overrides
 from toolpast.tooluse.data import untrained_tasks
 from toolpast.tooluse.presets import get_preset
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "heldout_compare.py"
 
 
 def test_untrained_tasks_are_what_no_training_stage_draws():
@@ -21,10 +17,8 @@ def test_untrained_tasks_are_what_no_training_stage_draws():
     assert len(untrained_tasks(warm, "science")) == size - 100 and len(untrained_tasks(warm, "movies")) == size - 64
 
 
-def test_compares_two_models_pairwise(tiny_model_dir, tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("heldout_compare", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_compares_two_models_pairwise(load_script, tiny_model_dir, tmp_path, capsys):
+    script = load_script("heldout_compare")
     out = tmp_path / "out"
     assert script.main(["--category", "finance", "--preset", "smoke", "--set", "rl.train_tasks=196", "--baseline",
                         f"A={tiny_model_dir}", "--candidate", f"B={tiny_model_dir}", "--out", str(out)]) == 0
@@ -41,11 +35,9 @@ def test_compares_two_models_pairwise(tiny_model_dir, tmp_path, capsys):
     assert lines[-1].startswith("average over 2 categories: +0.0 points [+0.0, +0.0]") and "2 of 2 >= 0" in lines[-1]
 
 
-def test_the_test_split_is_the_first_eval_tasks_of_it(tiny_model_dir, tmp_path, capsys):
+def test_the_test_split_is_the_first_eval_tasks_of_it(load_script, tiny_model_dir, tmp_path, capsys):
     """--split test: the reported split, the first eval.tasks test tasks, never the untrained train tasks."""
-    spec = importlib.util.spec_from_file_location("heldout_compare", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("heldout_compare")
     out = tmp_path / "out"
     assert script.main(["--category", "finance", "--preset", "smoke", "--split", "test", "--set", "eval.tasks=3",
                         "--baseline", f"A={tiny_model_dir}", "--candidate", f"B={tiny_model_dir}",

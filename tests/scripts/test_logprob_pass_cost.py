@@ -1,16 +1,10 @@
 """scripts/logprob_pass_cost.py: the cost of TRL's extra log-probability pass next to a training pass."""
 
-import importlib.util
 import re
-from pathlib import Path
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "logprob_pass_cost.py"
 
 
-def test_prints_both_passes_and_their_ratio(capsys):
-    spec = importlib.util.spec_from_file_location("logprob_pass_cost", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_prints_both_passes_and_their_ratio(load_script, capsys):
+    script = load_script("logprob_pass_cost")
     script.main(["--model", "tiny-random", "--batch", "2", "--length", "16", "--completion", "8", "--repeats", "1"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0].startswith("logprob pass: ") and lines[1].startswith("forward + backward: ")

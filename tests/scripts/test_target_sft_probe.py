@@ -1,17 +1,12 @@
 """scripts/target_sft_probe.py runs end to end (smoke preset): base and SFT rows with the ladder's fields."""
 
-import importlib.util
 import json
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "target_sft_probe.py"
 
-
-def test_probe_prints_base_and_sft_rows(tmp_path, monkeypatch, capsys):
+def test_probe_prints_base_and_sft_rows(load_script, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TOOLPAST_HOME", str(tmp_path / "home"))
-    spec = importlib.util.spec_from_file_location("target_sft_probe", SCRIPT)
-    probe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(probe)
+    probe = load_script("target_sft_probe")
     assert probe.main(["finance", "--preset", "smoke", "--set", "validation_tasks=2", "--set", "eval.tasks=2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     rows = [json.loads(line) for line in lines if line.startswith("{")]
