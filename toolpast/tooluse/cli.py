@@ -143,20 +143,28 @@ def _shard(text: str):
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _check_holdouts(cfg: RunConfig, categories: list[str]) -> None:
+    """Fail before any training when a stage on `categories` would draw from a held-out tail of their train split
+    (`data.check_validation_holdout`, which checks the config's target: here each category in turn)."""
+    from toolpast.tooluse.data import check_validation_holdout
+
+    for category in categories:
+        check_validation_holdout(cfg.model_copy(update={"target": category}))
+
+
 def cmd_sft(args) -> int:
     """Knowledge SFT under the config's protocol (sft.data), the same data and settings the pipeline's stages use:
     docs, or the two stages (OUT/doc_pairs/model is stage 1, OUT/model stage 2)."""
     from toolpast.models import resolve_model
     from toolpast.stages.sft import run_sft
-    from toolpast.tooluse.data import check_validation_holdout, knowledge_protocol
+    from toolpast.tooluse.data import knowledge_protocol
 
     cfg = _config(args)
     cats = [c.lower() for c in args.categories]
     model, label = resolve_model(cfg.model), "+".join(cats)
     step, *rest = knowledge_protocol(cats, cfg)
-    if rest:
-        for category in cats:  # stage 2 draws train-split trajectories: never the held-out tail
-            check_validation_holdout(cfg.model_copy(update={"target": category}))
+    if rest:  # stage 2 draws train-split trajectories: never the held-out tail
+        _check_holdouts(cfg, cats)
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with exclusive_output(args.out, "toolpast sft"), staged_dir(args.out, overwrite=True, resumable=True) as partial:
         if rest:
@@ -172,7 +180,7 @@ def cmd_sft(args) -> int:
 
 def cmd_rl(args) -> int:
     from toolpast.models import resolve_model
-    from toolpast.tooluse.data import check_validation_holdout, rl_tasks, selection_tasks
+    from toolpast.tooluse.data import rl_tasks, selection_tasks
     from toolpast.tooluse.feasibility import check_budget
     from toolpast.tooluse.rl import run_rl
     from toolpast.tooluse.select import PolicyChoice, selection_eval
@@ -180,8 +188,7 @@ def cmd_rl(args) -> int:
     cats = [c.lower() for c in args.categories]
     cfg = apply_overrides(_config(args), [f"source={','.join(cats)},"])
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
-    for category in cats:  # RL draws the front of the train split: never the validation or selection tail
-        check_validation_holdout(cfg.model_copy(update={"target": category}))
+    _check_holdouts(cfg, cats)  # RL draws the front of the train split: never the validation or selection tail
     choice = None
     if cfg.rl.select_every:  # as in the pipeline's rl stage: the policy is chosen on held-out source tasks
         choice = PolicyChoice(selection_tasks(cfg, cats), selection_eval(cfg.eval))
