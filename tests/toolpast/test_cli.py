@@ -274,3 +274,11 @@ def test_rl_command_makes_the_policy_choice_the_pipeline_makes(tiny_model_dir, t
     assert record["steps"] == [2, 3] and record["tasks"] == 2 and record["chosen_step"] in (2, 3)
     assert f"policy choice: step {record['chosen_step']} of [2, 3]" in capsys.readouterr().out
     assert not (out / "snapshots").exists() and (out / "model" / "config.json").is_file()
+
+
+def test_rl_command_refuses_tasks_from_the_held_out_tail(tiny_model_dir, tmp_path, capsys):
+    """RL's tasks are the front of the train split; reaching into the validation tail is refused before training."""
+    assert main(["rl", "--preset", "smoke", "--model", str(tiny_model_dir), "--categories", "movies", "--out",
+                 str(tmp_path / "rl"), "--set", "rl.train_tasks=190"]) == 2
+    assert "rl.train_tasks=190 would reach into the last" in capsys.readouterr().err
+    assert not (tmp_path / "rl").exists() and not (tmp_path / "rl.partial").exists()
