@@ -3,7 +3,9 @@ paired difference (candidate - baseline) with its bootstrap interval.
 
 The sweep's rung (b) compares source SFT and source RL on 20 validation tasks, where one task is 5 points; a
 category's untrained train tasks (`tooluse/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
-measurement four to five times tighter; tune on these. `--split test` compares the same two models on the
+measurement four to five times tighter; tune on these. For a source category under `rl.select_every > 0` the
+`rl.select_tasks` RL's policy was chosen on are dropped too (116 of Movies' 136): the chosen policy is the one
+that did best on them, so they would favour RL. `--split test` compares the same two models on the
 category's test split instead (its first eval.tasks: `--set eval.tasks=60` for all of Movies'), for the reported
 number once a recipe is chosen, never to choose one. Greedy, closed book, the run's evaluation limits.
 docs/results.md, recipe log item 9 (rung b of item 8's RL, and the portability control):
@@ -29,7 +31,7 @@ from toolpast.leaderboard.paired import bootstrap_difference
 from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
 from toolpast.stages.context import StageContext
-from toolpast.tooluse.data import category_tasks, untrained_tasks
+from toolpast.tooluse.data import category_tasks, selection_tasks, untrained_tasks
 from toolpast.tooluse.evaluate import evaluate
 from toolpast.tooluse.presets import get_preset
 from toolpast.tooluse.select import selection_eval
@@ -42,6 +44,15 @@ def _named(text: str) -> tuple[str, Path]:
     if not sep or not name or not Path(path).is_dir():
         raise argparse.ArgumentTypeError(f"expected NAME=MODEL_DIR with an existing directory, got {text!r}")
     return name, Path(path)
+
+
+def untrained_untuned_tasks(cfg, category: str) -> list:
+    """The untrained tasks less, for a source category whose RL chose its policy, the tasks it chose on."""
+    tasks = untrained_tasks(cfg, category)
+    if cfg.rl.select_every and category in cfg.source:
+        chosen_on = {t.id for t in selection_tasks(cfg, [category])}
+        tasks = [t for t in tasks if t.id not in chosen_on]
+    return tasks
 
 
 def _per_task(out: Path) -> tuple[str, list[float]]:
@@ -94,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         tasks = category_tasks(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"split": "test"})}),
                                args.category)
     else:
-        tasks = untrained_tasks(cfg, args.category)
+        tasks = untrained_untuned_tasks(cfg, args.category)
     print(f"{len(tasks)} {args.split} {args.category} tasks ({tasks[0].id} .. {tasks[-1].id})")
     results = {}
     for name, model in (args.baseline, args.candidate):

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rung (b) of the ladder for one recipe: does source RL beat source SFT on Movies' 136 untrained train tasks?
+# Rung (b) of the ladder for one recipe: does source RL beat source SFT on Movies' untrained train tasks (136;
+# 116 under rl.select_every, which chooses RL's policy on 20 of them: those are left out)?
 # Resumable (rerun the same command: finished steps are skipped, a killed SFT or RL resumes from its checkpoint).
 #
 #   scripts/rung_b.sh OUT [--set a.b=v ...]      # the --set options apply to SFT, RL and the task split alike
@@ -13,7 +14,7 @@
 # vector, and RL vs SFT on the test split. Cost on a 2-core AVX2 CPU: SFT ~1 h, GRPO ~6 min per step at 6 x 96
 # (~3.2 h for 32 steps: over one sitting, so rerun to resume), evaluation ~12 min per model.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n 2,15p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,16p "$0"; exit 2; }
 OUT=$1; shift
 cd "$(dirname "$0")/.."
 T=.venv/bin/toolpast

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rung (b) remedies for a finished `scripts/rung_b.sh OUT` (issue 24, part 3), each judged like the recipe itself:
-# on Movies' 136 untrained train tasks against the same source SFT (whose episodes are reused, not re-run):
+# on Movies' untrained train tasks (116 under rl.select_every: heldout_compare.py leaves out the 20 RL's policy was
+# chosen on) against the same source SFT (whose episodes are reused, not re-run):
 #   lam2   SFT + 2 v          RL weight deltas grow nearly linearly along one direction, so lambda > 1 should
 #                             extrapolate further RL (RELEX, DoTS, RAM; 2026)
 #   top30  SFT + v_top30      v with each tensor's top 30% entries by magnitude, norm restored (`skill sparsify`)
@@ -12,7 +13,7 @@
 # Last lines: one `NAME - SFT: ...` per remedy (OUT/remedies/NAME/summary.json), then `RL - SFT` on the test split.
 # Cost on a 2-core AVX2 CPU at 6 x 96: ~12 min per model evaluated, seconds per vector.
 set -euo pipefail
-[ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
+[ $# -ge 1 ] || { sed -n 2,14p "$0"; exit 2; }
 OUT=$1; shift
 SETS=("$@")
 cd "$(dirname "$0")/.."
