@@ -31,6 +31,7 @@ from toolpast.leaderboard.paired import bootstrap_difference
 from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
 from toolpast.stages.context import StageContext
+from toolpast.tooluse.config import RunConfig
 from toolpast.tooluse.data import category_tasks, selection_tasks, untrained_tasks
 from toolpast.tooluse.evaluate import evaluate
 from toolpast.tooluse.presets import get_preset
@@ -46,7 +47,7 @@ def _named(text: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
-def untrained_untuned_tasks(cfg, category: str) -> list:
+def untrained_untuned_tasks(cfg: RunConfig, category: str) -> list:
     """The untrained tasks less, for a source category whose RL chose its policy, the tasks it chose on."""
     tasks = untrained_tasks(cfg, category)
     if cfg.rl.select_every and category in cfg.source:
