@@ -31,8 +31,7 @@ from toolpast.leaderboard.paired import bootstrap_difference
 from toolpast.leaderboard.transfer import stratified_bootstrap
 from toolpast.overrides import apply_overrides
 from toolpast.stages.context import StageContext
-from toolpast.tooluse.config import RunConfig
-from toolpast.tooluse.data import category_tasks, selection_tasks, untrained_tasks
+from toolpast.tooluse.data import category_tasks, untrained_tasks
 from toolpast.tooluse.evaluate import evaluate
 from toolpast.tooluse.presets import get_preset
 from toolpast.tooluse.select import selection_eval
@@ -45,15 +44,6 @@ def _named(text: str) -> tuple[str, Path]:
     if not sep or not name or not Path(path).is_dir():
         raise argparse.ArgumentTypeError(f"expected NAME=MODEL_DIR with an existing directory, got {text!r}")
     return name, Path(path)
-
-
-def untrained_untuned_tasks(cfg: RunConfig, category: str) -> list:
-    """The untrained tasks less, for a source category whose RL chose its policy, the tasks it chose on."""
-    tasks = untrained_tasks(cfg, category)
-    if cfg.rl.select_every and category in cfg.source:
-        chosen_on = {t.id for t in selection_tasks(cfg, [category])}
-        tasks = [t for t in tasks if t.id not in chosen_on]
-    return tasks
 
 
 def _per_task(out: Path) -> tuple[str, list[float]]:
@@ -106,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         tasks = category_tasks(cfg.model_copy(update={"eval": cfg.eval.model_copy(update={"split": "test"})}),
                                args.category)
     else:
-        tasks = untrained_untuned_tasks(cfg, args.category)
+        tasks = untrained_tasks(cfg, args.category)
     print(f"{len(tasks)} {args.split} {args.category} tasks ({tasks[0].id} .. {tasks[-1].id})")
     results = {}
     for name, model in (args.baseline, args.candidate):

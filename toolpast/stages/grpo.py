@@ -22,6 +22,7 @@ from toolpast import distributed
 from toolpast.config import GRPOSettings
 from toolpast.models import load_model
 from toolpast.rollout.vllm import shutdown_engines, shutdown_trainer_engine, trainer_engine_scope
+from toolpast.stages.length_groups import grouped_token_logps
 from toolpast.stages.resume import EpochSampler, checkpoint_step, truncate_log
 from toolpast.stages.snapshots import SnapshotCallback
 from toolpast.stages.training import common_trainer_args, latest_checkpoint, lora_config, save_stage_model
@@ -53,13 +54,29 @@ class GRPORun:
     curve: list[dict] = field(default_factory=list)  # the train-log rows that carry a "reward", one per step
 
 
-def _grpo_trainer_class():
-    """GRPOTrainer whose per-epoch task order survives a resume (`resume.EpochSampler`); imported lazily (TRL)."""
+def _grpo_trainer_class(length_grouped: bool = False):
+    """GRPOTrainer whose per-epoch task order survives a resume (`resume.EpochSampler`) and, with `length_grouped`,
+    whose log-probability passes skip most of the padding (`length_groups.py`); imported lazily (TRL)."""
     from trl import GRPOTrainer
+    from trl.extras.profiling import profiling_decorator
 
     class ResumableGRPOTrainer(GRPOTrainer):
         def _get_train_sampler(self, dataset=None):
             return EpochSampler(super()._get_train_sampler(dataset))
+
+        @profiling_decorator  # as TRL's own, so its profiling logs keep this phase
+        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
+                                               batch_size=None, compute_entropy=False, compute_aux_loss=False,
+                                               **extra):
+            if not length_grouped or compute_aux_loss or any(value is not None for value in extra.values()):
+                # images, token types or an MoE's aux loss: TRL's own pass, which knows how to slice them
+                return super()._get_per_token_logps_and_entropies(
+                    model, input_ids, attention_mask, logits_to_keep, batch_size=batch_size,
+                    compute_entropy=compute_entropy, compute_aux_loss=compute_aux_loss, **extra)
+            logps, entropies = grouped_token_logps(model, input_ids, attention_mask, logits_to_keep,
+                                                   max_rows=batch_size, compute_entropy=compute_entropy,
+                                                   autocast=self.accelerator.autocast)
+            return logps, entropies, None
 
     return ResumableGRPOTrainer
 
@@ -101,7 +118,7 @@ def _train(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, workdi
     main = distributed.is_main()
     progress = [LiveTrainingCallback(title, log_path, keys=job.logged)] if main else []
     snapshots = [SnapshotCallback(job.snapshot_every, workdir, tokenizer)] if job.snapshot_every else []
-    trainer = _grpo_trainer_class()(model=model, reward_funcs=job.reward_funcs, args=args,
+    trainer = _grpo_trainer_class(cfg.length_grouped_passes)(model=model, reward_funcs=job.reward_funcs, args=args,
                                     train_dataset=Dataset.from_list(job.rows), processing_class=tokenizer,
                                     peft_config=lora_config(cfg), rollout_func=job.rollout_func,
                                     callbacks=[*progress, *snapshots, *callbacks])

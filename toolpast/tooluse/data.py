@@ -151,11 +151,16 @@ def selection_tasks(cfg: RunConfig, categories: list[str]) -> list:
 
 
 def untrained_tasks(cfg: RunConfig, slug: str) -> list:
-    """Every train-split task of a category that no training stage of this config draws (RL's and stage-2 SFT's
-    front of the split, the warm-up's if the category is a warm-up category): the validation tail, the selection
-    tasks and the unused middle. A larger held-out set than the validation tasks, for diagnostics; never the test
+    """Every train-split task of a category that no stage of this config trains on (RL's and stage-2 SFT's front
+    of the split, the warm-up's if the category is a warm-up category) or chooses on (a source's selection tasks
+    under rl.select_every: the chosen policy is the best on them, so they would favour RL): the validation tail
+    and the unused middle. A larger held-out set than the validation tasks, for diagnostics; never the test
     split."""
-    return suite_category(cfg, slug).tasks("train")[max(front_draws(cfg, slug).values()):]
+    tasks = suite_category(cfg, slug).tasks("train")[max(front_draws(cfg, slug).values()):]
+    if cfg.rl.select_every and slug in cfg.source:
+        chosen_on = {task.id for task in selection_tasks(cfg, [slug])}
+        tasks = [task for task in tasks if task.id not in chosen_on]
+    return tasks
 
 
 def eval_tasks(cfg: RunConfig) -> list:

@@ -23,6 +23,8 @@ def test_throughput_bench_refuses_a_backend_it_cannot_time():
         run_throughput_bench("tiny-random", tasks=1, backends=("openai",))
     with pytest.raises(ValueError, match="--grpo-only times GRPO steps"):
         run_throughput_bench("tiny-random", tasks=1, evaluation=False)
+    with pytest.raises(ValueError, match="--grpo-passes takes grouped, padded or both"):
+        run_throughput_bench("tiny-random", tasks=1, grpo_steps=2, evaluation=False, grpo_passes=("packed",))
 
 
 @pytest.mark.slow
@@ -32,6 +34,22 @@ def test_grpo_steps_are_timed_from_the_train_log(tmp_path):
     rows = grpo_step_times("tiny-random", "movies", steps=2, max_turns=2, max_new_tokens=8, dtype="float32",
                            world_seed=0, use_vllm=False, workdir=tmp_path)
     assert [row["step"] for row in rows] == [1, 2] and all(row["step_time"] > 0 for row in rows)
+
+
+@pytest.mark.slow
+def test_grouped_and_padded_passes_are_timed_on_the_same_rollouts(capsys):
+    """Both passes start from the same weights and seed: they roll out the same episodes (the same rewards), and
+    the ratio line comes last. (That the passes compute the same loss and gradients is
+    tests/toolpast/stages/test_length_groups.py's.)"""
+    code = run_throughput_bench("tiny-random", "movies", max_turns=2, max_new_tokens=8, grpo_steps=2,
+                                evaluation=False, grpo_passes=("padded", "grouped"), grpo_generations=3,
+                                grpo_micro_batch=0)
+    lines = [line for line in capsys.readouterr().out.strip().splitlines() if line.startswith("grpo_")]
+    assert code == 0 and [line.split(":")[0] for line in lines] == ["grpo_hf_padded", "grpo_hf_grouped",
+                                                                     "grpo_hf_grouped_vs_padded"]
+    rewards = [re.search(r"rewards (\[[^]]*\])", line)[1] for line in lines[:2]]
+    assert rewards[0] == rewards[1]
+    assert re.fullmatch(r"grpo_hf_grouped_vs_padded: \d+\.\d\d", lines[-1])
 
 
 def test_timings_go_round_by_round_so_host_drift_moves_every_mode_alike(monkeypatch, capsys):
