@@ -180,18 +180,16 @@ def cmd_sft(args) -> int:
 
 def cmd_rl(args) -> int:
     from toolpast.models import resolve_model
-    from toolpast.tooluse.data import rl_tasks, selection_tasks
+    from toolpast.tooluse.data import rl_tasks
     from toolpast.tooluse.feasibility import check_budget
     from toolpast.tooluse.rl import run_rl
-    from toolpast.tooluse.select import PolicyChoice, selection_eval
+    from toolpast.tooluse.select import policy_choice
 
     cats = [c.lower() for c in args.categories]
     cfg = apply_overrides(_config(args), [f"source={','.join(cats)},"])
     model, tasks = resolve_model(cfg.model), rl_tasks(cfg)
     _check_holdouts(cfg, cats)  # RL draws the front of the train split: never the validation or selection tail
-    choice = None
-    if cfg.rl.select_every:  # as in the pipeline's rl stage: the policy is chosen on held-out source tasks
-        choice = PolicyChoice(selection_tasks(cfg, cats), selection_eval(cfg.eval))
+    choice = policy_choice(cfg, cats)  # as in the pipeline's rl stage: chosen on held-out source tasks
     check_budget(cfg, model, evaluation=False)  # rung 0 of the RL tasks, before any training
     # <out>.partial survives a kill (checkpoints are resumed) and replaces <out> on success
     with exclusive_output(args.out, "toolpast rl"), staged_dir(args.out, overwrite=True, resumable=True) as partial:

@@ -24,7 +24,8 @@ from toolpast import distributed
 from toolpast.io import atomic_write_text
 from toolpast.stages.context import StageContext
 from toolpast.stages.snapshots import SNAPSHOTS, kept_steps, snapshot_dir
-from toolpast.tooluse.config import EvalConfig
+from toolpast.tooluse.config import EvalConfig, RunConfig
+from toolpast.tooluse.data import selection_tasks
 from toolpast.tooluse.evaluate import evaluate
 
 CHOICE_FILE = "selection.json"
@@ -39,6 +40,14 @@ class PolicyChoice:
 
     tasks: list  # toolenv tasks (stages/data.selection_tasks)
     eval: EvalConfig  # greedy single samples (selection_eval makes it from the run's eval settings)
+
+
+def policy_choice(cfg: RunConfig, categories: list[str]) -> PolicyChoice | None:
+    """The choice an RL run over `categories` makes (None without rl.select_every): the pipeline's rl stage and
+    `toolpast rl` build it here, so that both choose on the same tasks with the same settings."""
+    if not cfg.rl.select_every:
+        return None
+    return PolicyChoice(selection_tasks(cfg, categories), selection_eval(cfg.eval))
 
 
 def selection_eval(cfg: EvalConfig) -> EvalConfig:

@@ -26,14 +26,13 @@ from toolpast.tooluse.data import (
     Part,
     category_tasks,
     knowledge_protocol,
-    selection_tasks,
     suite_category,
     train_tasks,
     warmup_rows,
 )
 from toolpast.tooluse.evaluate import evaluate
 from toolpast.tooluse.rl import run_rl
-from toolpast.tooluse.select import SCORING_FIELDS, PolicyChoice, selection_eval
+from toolpast.tooluse.select import SCORING_FIELDS, policy_choice
 
 _SFT = ("toolpast.stages.sft", "toolpast.tooluse.data")
 # The modules whose functions each tool-use stage's build function calls. A stage's key hashes their import
@@ -130,9 +129,8 @@ class Stages:
         cfg = self.cfg
         spec = {**self.common, **self.suite, "start": start.ref, "categories": categories, **_part_tag(part),
                 "rl": cfg.rl.model_dump()}
-        choice = None
-        if cfg.rl.select_every:  # the policy is chosen on held-out source tasks (tooluse/select.py)
-            choice = PolicyChoice(selection_tasks(cfg, categories), selection_eval(cfg.eval))
+        choice = policy_choice(cfg, categories)  # with rl.select_every: chosen on held-out source tasks
+        if choice is not None:
             spec["select"] = {"eval": choice.eval.model_dump(include=set(SCORING_FIELDS)),
                               "validation_tasks": cfg.validation_tasks}
         title, rl = _part_title("GRPO", categories, part), cfg.rl
