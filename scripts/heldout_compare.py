@@ -3,9 +3,9 @@ paired difference (candidate - baseline) with its bootstrap interval.
 
 The sweep's rung (b) compares source SFT and source RL on 20 validation tasks, where one task is 5 points; a
 category's untrained train tasks (`tooluse/data.untrained_tasks`: 136 of Movies' 200 under the cpu preset) give a
-measurement four to five times tighter; tune on these. For a source category under `rl.select_every > 0` the
-`rl.select_tasks` RL's policy was chosen on are dropped too (116 of Movies' 136): the chosen policy is the one
-that did best on them, so they would favour RL. `--split test` compares the same two models on the
+measurement four to five times tighter; tune on these. For a source category under `rl.select_every > 0`
+`untrained_tasks` leaves out the `rl.select_tasks` RL's policy was chosen on too (116 of Movies' 136): the chosen
+policy is the one that did best on them, so they would favour RL. `--split test` compares the same two models on the
 category's test split instead (its first eval.tasks: `--set eval.tasks=60` for all of Movies'), for the reported
 number once a recipe is chosen, never to choose one. Greedy, closed book, the run's evaluation limits.
 docs/results.md, recipe log item 9 (rung b of item 8's RL, and the portability control):
