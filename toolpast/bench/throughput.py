@@ -340,5 +340,5 @@ def _print_grpo_steps(model_spec, category, steps, max_turns, max_new_tokens, dt
         for backend in backends:
             print(f"grpo_{backend}_grouped_vs_padded: "
                   f"{times[f'{backend}_padded'] / times[f'{backend}_grouped']:.2f}")
-        return
+    elif "vllm" in times:
         print(f"grpo_vllm_vs_hf: {times['hf'] / times['vllm']:.2f}")

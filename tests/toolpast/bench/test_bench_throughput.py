@@ -69,3 +69,27 @@ def test_timings_go_round_by_round_so_host_drift_moves_every_mode_alike(monkeypa
                      "hf, batched + KV cache", "hf, batched, re-encode each turn"]
     table = capsys.readouterr().out
     assert re.search(r"hf, batched \+ KV cache\s*│\s*2 ", table) and re.search(r"one episode at a time\s*│\s*1 ", table)
+
+
+def test_grpo_ratio_lines_per_comparison(monkeypatch, capsys):
+    """backends compared: `grpo_vllm_vs_hf`; passes compared: one `grpo_<backend>_grouped_vs_padded` per backend."""
+    from toolpast.bench import throughput
+
+    step = {("hf", False): 200.0, ("hf", True): 160.0, ("vllm", False): 250.0, ("vllm", True): 125.0}
+
+    def fake_steps(*args, length_grouped=False, **kwargs):
+        backend = "vllm" if args[7] else "hf"
+        row = {"step_time": step[(backend, length_grouped)], "reward": 0.5, "completions/mean_length": 100.0,
+               "sampling/sampling_logp_difference/mean": 1e-6, "sampling/importance_sampling_ratio/min": 1.0,
+               "sampling/importance_sampling_ratio/max": 1.0}
+        return [dict(row, step_time=999.0), row]
+
+    monkeypatch.setattr(throughput, "grpo_step_times", fake_steps)
+    throughput._print_grpo_steps("m", "movies", 2, 6, 96, "float32", 0, ("hf", "vllm"))
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["grpo_hf", "grpo_vllm", "grpo_vllm_vs_hf"]
+    assert lines[-1] == "grpo_vllm_vs_hf: 0.80"
+    throughput._print_grpo_steps("m", "movies", 2, 6, 96, "float32", 0, ("hf", "vllm"), ("padded", "grouped"))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == ["grpo_hf_grouped_vs_padded: 1.25", "grpo_vllm_grouped_vs_padded: 2.00"]
+    assert "median after the first 160.0" in lines[1]  # the first step (999 s) is left out
