@@ -42,8 +42,10 @@ def length_groups(attention_mask: torch.Tensor, completion_start: int, max_rows:
         return []
     used = attention_mask.bool()
     columns = torch.arange(width, device=attention_mask.device)
-    # a row with no token at all (never the case in GRPO) counts as one column wide, at the completion's start
-    first = torch.where(used, columns, width).min(dim=1).values.clamp(max=completion_start).tolist()
+    # every group starts at least one column before the completion (the fused head scores the token after each
+    # column, so a group's first column is never scored) and ends at least one after; a row with no token at all
+    # (never the case in GRPO) thus counts as those two columns
+    first = torch.where(used, columns, width).min(dim=1).values.clamp(max=max(completion_start - 1, 0)).tolist()
     last = torch.where(used, columns + 1, 0).max(dim=1).values.clamp(min=completion_start + 1).tolist()
     order = sorted(range(rows), key=lambda row: (first[row] - last[row], row))  # longest first, stable
     groups: list[list[int]] = []

@@ -38,10 +38,11 @@ def test_groups_hold_similar_lengths_and_only_the_columns_they_use():
     assert [group.rows for group in length_groups(mask, start, max_rows=2)] == [(0, 2), (5,), (1, 3), (4,)]
 
 
-def test_a_row_without_completion_tokens_still_gets_a_completion_column():
-    mask = torch.tensor([[0, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+def test_every_group_keeps_a_column_before_the_completion_and_one_in_it():
+    mask = torch.tensor([[0, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
     groups = length_groups(mask, completion_start=3, max_rows=4)
-    assert [(g.rows, g.start, g.stop) for g in groups] == [((1,), 0, 5), ((0,), 1, 4)]
+    # row 0 has no completion token, row 2 no token at all: both still span columns 2..3
+    assert [(g.rows, g.start, g.stop) for g in groups] == [((1,), 0, 5), ((0,), 1, 4), ((2,), 2, 4)]
 
 
 @pytest.fixture(scope="module")
