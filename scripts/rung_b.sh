@@ -11,10 +11,10 @@
 #     --set rl.steps=32 --set rl.select_every=8
 # The last line printed is `RL - SFT: +x.x points [lo, hi] (paired bootstrap ...)`; OUT/compare/summary.json
 # holds both models' metrics. Then `scripts/rung_b_remedies.sh OUT` (same --set options): lambda 2, the top-30%
-# vector, and RL vs SFT on the test split. Cost on a 2-core AVX2 CPU alone: SFT ~17 min (556 s doc pairs + 406 s
-# trajectories on 2026-12-08; ~1 h when shared), GRPO at 6 x 96 a median 161 s per step alone on 2026-12-08 and
-# 455 s on 2026-12-07 (~1.5-4 h for 32 steps: rerun to resume; the cache under $TOOLPAST_HOME must survive between
-# sittings), evaluation ~12 min per model.
+# vector, and RL vs SFT on the test split. Cost on 2 cores: with AVX512-BF16 (bf16 autocast, 2026-12-08) SFT 556 s
+# doc pairs + 406 s trajectories, GRPO at 6 x 96 a median 161 s per step (~1.5 h for 32); AVX2 only (fp32,
+# 2026-12-07) SFT ~1 h, GRPO a median 455 s per step (~4 h). Rerun to resume; the cache under $TOOLPAST_HOME must
+# survive between sittings. Evaluation ~12 min per model.
 set -euo pipefail
 [ $# -ge 1 ] || { sed -n 2,17p "$0"; exit 2; }
 OUT=$1; shift
