@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     add_fused_lm_head(model, temperature=0.8, outputs=("log_probs", "entropy"))
     groups = length_groups(mask, ids.shape[1] - keep, ids.shape[0])
     real = int(mask.sum())
-    grouped_tokens = sum(len(g.rows) * (g.stop - g.start) for g in groups)
+    grouped_tokens = sum(group.tokens for group in groups)
     print(f"batch: {ids.shape[0]} rows x {ids.shape[1]} columns ({ids.shape[1] - keep} prompt + {keep} completion); "
           f"tokens: {real} real, {ids.numel()} padded ({real / ids.numel():.0%} real), {grouped_tokens} in "
           f"{len(groups)} length groups ({real / grouped_tokens:.0%} real)")

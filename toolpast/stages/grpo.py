@@ -118,10 +118,11 @@ def _train(start_model: Path, tokenizer, job: GRPOJob, cfg: GRPOSettings, workdi
     main = distributed.is_main()
     progress = [LiveTrainingCallback(title, log_path, keys=job.logged)] if main else []
     snapshots = [SnapshotCallback(job.snapshot_every, workdir, tokenizer)] if job.snapshot_every else []
-    trainer = _grpo_trainer_class(cfg.length_grouped_passes)(model=model, reward_funcs=job.reward_funcs, args=args,
-                                    train_dataset=Dataset.from_list(job.rows), processing_class=tokenizer,
-                                    peft_config=lora_config(cfg), rollout_func=job.rollout_func,
-                                    callbacks=[*progress, *snapshots, *callbacks])
+    trainer_class = _grpo_trainer_class(cfg.length_grouped_passes)
+    trainer = trainer_class(model=model, reward_funcs=job.reward_funcs, args=args,
+                            train_dataset=Dataset.from_list(job.rows), processing_class=tokenizer,
+                            peft_config=lora_config(cfg), rollout_func=job.rollout_func,
+                            callbacks=[*progress, *snapshots, *callbacks])
     for snapshot in snapshots:
         snapshot.bind(trainer)
     trainer.remove_callback(PrinterCallback)

@@ -31,6 +31,11 @@ class LengthGroup:
     start: int
     stop: int
 
+    @property
+    def tokens(self) -> int:
+        """Positions this group's pass computes, padding included."""
+        return len(self.rows) * (self.stop - self.start)
+
 
 def length_groups(attention_mask: torch.Tensor, completion_start: int, max_rows: int,
                   min_length_share: float = MIN_LENGTH_SHARE) -> list[LengthGroup]:
